@@ -1,0 +1,225 @@
+"""Sans-IO MSNP framing: a chunk-fed parser and an encoder. No sockets, no asyncio.
+
+A command is a line `NAME [trid] args... [length]\\r\\n`, followed for payload commands by
+exactly `length` bytes (no trailing newline). Which commands carry a payload and which carry
+no transaction id depends on the direction, so a parser is made for one side of a connection:
+`Parser.for_server()` reads what clients send, `Parser.for_client()` reads what servers send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from msnp.wire.errors import (
+    BadPayloadLength,
+    InvalidEncoding,
+    LineTooLong,
+    PayloadTooLarge,
+    ProtocolError,
+)
+
+# ---- hard limits --------------------------------------------------------------------------
+MAX_LINE_LENGTH = 8192  # bytes in one command line, without CRLF
+MAX_SB_MESSAGE = 1664  # client MSG on the switchboard (hypothetic.org; larger: disconnect)
+MAX_QRY_PAYLOAD = 64  # QRY carries a 32-byte digest
+MAX_PAGE_PAYLOAD = 2048  # PGD / PAG mobile pages
+MAX_SDC_PAYLOAD = 4096  # SDC e-mail invitation text
+MAX_SERVER_MESSAGE = 65536  # server-sent MSG (relayed chat, profile, mail notices)
+MAX_NOT_PAYLOAD = 65536  # server-sent NOT alert document
+MAX_IPG_PAYLOAD = 65536  # server-sent IPG mobile page
+
+#: Bodies that clients send, with the largest accepted length of each.
+CLIENT_PAYLOAD_LIMITS: Mapping[str, int] = {
+    "MSG": MAX_SB_MESSAGE,
+    "QRY": MAX_QRY_PAYLOAD,
+    "PGD": MAX_PAGE_PAYLOAD,
+    "PAG": MAX_PAGE_PAYLOAD,
+    "SDC": MAX_SDC_PAYLOAD,
+}
+#: Bodies that servers send.
+SERVER_PAYLOAD_LIMITS: Mapping[str, int] = {
+    "MSG": MAX_SERVER_MESSAGE,
+    "NOT": MAX_NOT_PAYLOAD,
+    "IPG": MAX_IPG_PAYLOAD,
+}
+#: Client commands with no transaction id.
+CLIENT_NO_TRID = frozenset({"PNG", "OUT", "QNG"})
+#: Server commands with no transaction id (asynchronous lines and the lines inside SYN).
+SERVER_NO_TRID = frozenset(
+    {"NLN", "FLN", "MSG", "NOT", "IPG", "RNG", "QNG", "OUT", "JOI", "BYE", "LST", "LSG", "BPR"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One protocol command. `args` excludes the trid and, for payload commands, the length."""
+
+    name: str
+    trid: int | None = None
+    args: tuple[str, ...] = ()
+    payload: bytes | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return len(self.name) == 3 and self.name.isdigit()
+
+    def arg(self, index: int, default: str | None = None) -> str | None:
+        return self.args[index] if index < len(self.args) else default
+
+    def __str__(self) -> str:  # for logs: never dumps a whole payload
+        head = encode_line(self).decode("utf-8", "replace").rstrip("\r\n")
+        return head if self.payload is None else f"{head} <{len(self.payload)} bytes>"
+
+
+def _is_trid(token: bytes) -> bool:
+    # A trid is a decimal number; 10 digits keep it within what clients use (uint32).
+    return token.isdigit() and len(token) <= 10
+
+
+class Parser:
+    """Feed it bytes as they arrive; it returns whole commands. After a ProtocolError the
+    parser is dead (every later call raises again): the caller must close the connection."""
+
+    __slots__ = ("_buffer", "_error", "_max_line", "_no_trid", "_payload_limits", "_pending")
+
+    def __init__(
+        self,
+        payload_limits: Mapping[str, int],
+        no_trid: frozenset[str],
+        max_line: int = MAX_LINE_LENGTH,
+    ) -> None:
+        self._buffer = bytearray()
+        self._payload_limits = payload_limits
+        self._no_trid = no_trid
+        self._max_line = max_line
+        self._pending: tuple[str, int | None, tuple[str, ...], int] | None = None
+        self._error: ProtocolError | None = None
+
+    @classmethod
+    def for_server(cls) -> Parser:
+        """Parses what a client sends (used by DS, NS, SB and the HTTP gateway)."""
+        return cls(CLIENT_PAYLOAD_LIMITS, CLIENT_NO_TRID)
+
+    @classmethod
+    def for_client(cls) -> Parser:
+        """Parses what a server sends (used by the client SDK)."""
+        return cls(SERVER_PAYLOAD_LIMITS, SERVER_NO_TRID)
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[Command]:
+        return list(self.iter_feed(data))
+
+    def iter_feed(self, data: bytes) -> Iterator[Command]:
+        if self._error is not None:
+            raise self._error
+        self._buffer += data
+        try:
+            while True:
+                command = self._next()
+                if command is None:
+                    return
+                yield command
+        except ProtocolError as exc:
+            self._error = exc
+            self._buffer.clear()
+            raise
+
+    def _next(self) -> Command | None:
+        buffer = self._buffer
+        if self._pending is not None:
+            name, trid, args, length = self._pending
+            if len(buffer) < length:
+                return None
+            payload = bytes(buffer[:length])
+            del buffer[:length]
+            self._pending = None
+            return Command(name, trid, args, payload)
+        while True:
+            end = buffer.find(b"\n")
+            if end < 0:
+                if len(buffer) > self._max_line + 1:
+                    raise LineTooLong(f"line longer than {self._max_line} bytes")
+                return None
+            line = bytes(buffer[:end])
+            del buffer[: end + 1]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if len(line) > self._max_line:
+                raise LineTooLong(f"line longer than {self._max_line} bytes")
+            tokens = line.split()  # runs of spaces and tabs (one client sends a TAB)
+            if tokens:
+                break
+            # blank lines (a stray CRLF after a payload) carry nothing: skip them
+        try:
+            words = [token.decode("utf-8") for token in tokens]
+        except UnicodeDecodeError:
+            raise InvalidEncoding("command line is not valid UTF-8") from None
+        name = words[0]
+        rest = words[1:]
+        trid: int | None = None
+        if rest and name not in self._no_trid and _is_trid(tokens[1]):
+            trid = int(rest[0])
+            rest = rest[1:]
+        limit = self._payload_limits.get(name)
+        if limit is None:
+            return Command(name, trid, tuple(rest))
+        if not rest or not tokens[-1].isdigit() or len(tokens[-1]) > 9:
+            raise BadPayloadLength(f"{name} without a valid payload length")
+        length = int(rest[-1])
+        if length > limit:
+            raise PayloadTooLarge(name, length, limit)
+        self._pending = (name, trid, tuple(rest[:-1]), length)
+        return self._next()
+
+
+def encode_line(command: Command) -> bytes:
+    parts = [command.name]
+    if command.trid is not None:
+        parts.append(str(command.trid))
+    parts.extend(command.args)
+    if command.payload is not None:
+        parts.append(str(len(command.payload)))
+    return (" ".join(parts) + "\r\n").encode("utf-8")
+
+
+def encode(command: Command) -> bytes:
+    """The exact bytes of a command: its line, then its payload if it has one."""
+    line = encode_line(command)
+    return line if command.payload is None else line + command.payload
+
+
+def cmd(name: str, trid: int | None = None, *args: object, payload: bytes | None = None) -> bytes:
+    """Shorthand used by controllers: `cmd("CHG", 9, "NLN")` -> b"CHG 9 NLN\\r\\n"."""
+    return encode(Command(name, trid, tuple(str(a) for a in args), payload))
+
+
+def error(code: int, trid: int | None) -> bytes:
+    """A numeric error reply: `911 6`."""
+    return b"%d %d\r\n" % (code, trid or 0)
+
+
+__all__ = [
+    "CLIENT_NO_TRID",
+    "CLIENT_PAYLOAD_LIMITS",
+    "MAX_IPG_PAYLOAD",
+    "MAX_LINE_LENGTH",
+    "MAX_NOT_PAYLOAD",
+    "MAX_PAGE_PAYLOAD",
+    "MAX_QRY_PAYLOAD",
+    "MAX_SB_MESSAGE",
+    "MAX_SDC_PAYLOAD",
+    "MAX_SERVER_MESSAGE",
+    "SERVER_NO_TRID",
+    "SERVER_PAYLOAD_LIMITS",
+    "Command",
+    "Parser",
+    "ProtocolError",
+    "cmd",
+    "encode",
+    "encode_line",
+    "error",
+]
