@@ -139,6 +139,17 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class PasswordConfig:
+    """argon2id cost. The defaults keep a login under ~10 ms of one core; raise them on
+    bigger machines (existing hashes are upgraded at the next successful login)."""
+
+    time_cost: int = 2
+    memory_cost: int = 8192  # KiB
+    parallelism: int = 1
+    hash_threads: int = 2  # threads that hash and verify, off the event loop
+
+
+@dataclass(frozen=True)
 class SmtpConfig:
     host: str | None = None  # unset: SND invitations are logged, not mailed
     port: int = 25
@@ -159,6 +170,7 @@ class Config:
     client_version: ClientVersionConfig = field(default_factory=ClientVersionConfig)
     web: WebConfig = field(default_factory=WebConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    passwords: PasswordConfig = field(default_factory=PasswordConfig)
 
     # ---- derived values -------------------------------------------------------------
     def _advertised(self, listen: HostPort, advertise: HostPort | None) -> HostPort:
