@@ -1,0 +1,1 @@
+"""Transports: TCP connections that feed the codec and hand commands to controllers."""

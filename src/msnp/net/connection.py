@@ -1,0 +1,136 @@
+"""A TCP connection: bytes in -> codec -> controller; bytes out with a bound on what a slow
+reader may queue. Controllers see only the `Sink` interface, so the same controller runs over
+TCP or the HTTP gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from msnp.wire.codec import Command, Parser
+from msnp.wire.errors import ProtocolError
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 65536
+
+
+class Sink(Protocol):
+    """Where a controller writes. `send` never blocks."""
+
+    @property
+    def peer(self) -> tuple[str, int]: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    def send(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Controller(Protocol):
+    async def handle(self, command: Command) -> None:
+        """Process one command. Raising ProtocolError closes the connection."""
+
+    async def on_disconnect(self) -> None:
+        """The connection is gone (closed by either side, idle, or a protocol error)."""
+
+    def idle_timeout(self) -> float | None:
+        """Seconds of silence after which the connection is closed (None: never)."""
+
+
+class TcpSink:
+    __slots__ = ("_closed", "_peer", "_writer", "last_activity", "write_limit")
+
+    def __init__(self, writer: asyncio.StreamWriter, write_limit: int) -> None:
+        self._writer = writer
+        peer = writer.get_extra_info("peername") or ("0.0.0.0", 0)
+        self._peer: tuple[str, int] = (str(peer[0]), int(peer[1]))
+        self._closed = False
+        self.write_limit = write_limit
+        self.last_activity = time.monotonic()
+
+    @property
+    def peer(self) -> tuple[str, int]:
+        return self._peer
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def send(self, data: bytes) -> None:
+        if self._closed:
+            return
+        transport = self._writer.transport
+        transport.write(data)
+        # A reader that cannot keep up is dropped rather than buffered without bound.
+        if transport.get_write_buffer_size() > self.write_limit:
+            log.warning("closing %s:%d: %d bytes unread", *self._peer,
+                        transport.get_write_buffer_size())
+            transport.abort()
+            self._closed = True
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._writer.close()
+
+
+async def run_connection(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    make_controller: Callable[[TcpSink], Controller],
+    *,
+    write_limit: int = 1 << 20,
+    make_parser: Callable[[], Parser] = Parser.for_server,
+) -> None:
+    """Serve one connection until it closes. Commands are handled strictly in order."""
+    sink = TcpSink(writer, write_limit)
+    controller = make_controller(sink)
+    parser = make_parser()
+    loop = asyncio.get_running_loop()
+    watchdog: asyncio.TimerHandle | None = None
+
+    def check_idle() -> None:
+        nonlocal watchdog
+        timeout = controller.idle_timeout()
+        if sink.closed:
+            return
+        if timeout is not None:
+            silent = time.monotonic() - sink.last_activity
+            if silent >= timeout:
+                log.info("closing %s:%d after %.0f s of silence", *sink.peer, silent)
+                sink.close()
+                reader.feed_eof()
+                return
+            watchdog = loop.call_later(max(0.05, timeout - silent), check_idle)
+        else:
+            watchdog = loop.call_later(5.0, check_idle)
+
+    check_idle()
+    try:
+        while not sink.closed:
+            data = await reader.read(READ_CHUNK)
+            if not data:
+                break
+            sink.last_activity = time.monotonic()
+            for command in parser.iter_feed(data):
+                await controller.handle(command)
+                if sink.closed:
+                    break
+    except ProtocolError as exc:
+        log.info("protocol error from %s:%d: %s", *sink.peer, exc)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        try:
+            await controller.on_disconnect()
+        except Exception:
+            log.exception("error while closing the session of %s:%d", *sink.peer)
+        sink.close()
