@@ -77,9 +77,10 @@ class NotificationConfig:
     idle_timeout: float = 300.0  # no command at all for this long: the session is closed
     challenge_timeout: float = 50.0  # no QRY after a CHL for this long: disconnect
     enforce_challenge: bool = True  # False: a wrong/missing QRY is only logged
-    challenge_delay: float = 1.0  # seconds after the first CHG before the first CHL
+    challenge_delay: float = 5.0  # seconds after the first CHG before the first CHL
     max_connections_per_ip: int = 200
     write_buffer_limit: int = 1 << 20  # bytes queued for a slow reader before it is dropped
+    mail_notifications: bool = True  # EmailEnabled: 1 and the initial e-mail notification
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,10 @@ class ClientVersionConfig:
     """What CVR answers. Empty `recommended`/`minimum` echo the client's own version."""
 
     recommended: str = ""
-    minimum: str = ""
+    # Matches the seed's answer to 6.0.0602; capped at the client's own version unless
+    # force_upgrade is set, so older clients are never forced to upgrade.
+    minimum: str = "6.0.0268"
+    force_upgrade: bool = False
     download_url: str = (
         "http://download.microsoft.com/download/8/a/4/"
         "8a42bcae-f533-4468-b871-d2bc8dd32e9e/SetupDl.exe"
@@ -214,7 +218,9 @@ class Config:
         return replace(self, server=replace(self.server, data_dir=data_dir))
 
 
-_SECTIONS: dict[str, type[Any]] = {f.name: f.default_factory().__class__ for f in fields(Config)}  # type: ignore[misc]
+_SECTIONS: dict[str, type[Any]] = {
+    f.name: type(getattr(Config(), f.name)) for f in fields(Config)
+}
 
 
 def _convert(section: str, key: str, value: Any, default: Any) -> Any:
@@ -260,7 +266,8 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"{section}.{key}: unknown key; known: {', '.join(sorted(known))}")
+                known_keys = ", ".join(sorted(known))
+                raise ConfigError(f"{section}.{key}: unknown key; known: {known_keys}")
             converted = _convert(section, key, value, getattr(defaults, key))
             if isinstance(converted, Path) and base_dir is not None and not converted.is_absolute():
                 converted = base_dir / converted
@@ -269,7 +276,9 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
     config = Config(**sections)
     tls = config.https.min_tls
     if tls not in ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"):
-        raise ConfigError(f"https.min_tls: expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3, got {tls!r}")
+        raise ConfigError(
+            f"https.min_tls: expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3, got {tls!r}"
+        )
     db = config.database.url
     if db is not None and not db.startswith(("sqlite", "postgresql")):
         raise ConfigError(f"database.url: expected a sqlite or postgresql URL, got {db!r}")

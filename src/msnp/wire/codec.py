@@ -131,13 +131,13 @@ class Parser:
     def _next(self) -> Command | None:
         buffer = self._buffer
         if self._pending is not None:
-            name, trid, args, length = self._pending
+            pending_name, pending_trid, pending_args, length = self._pending
             if len(buffer) < length:
                 return None
             payload = bytes(buffer[:length])
             del buffer[:length]
             self._pending = None
-            return Command(name, trid, args, payload)
+            return Command(pending_name, pending_trid, pending_args, payload)
         while True:
             end = buffer.find(b"\n")
             if end < 0:

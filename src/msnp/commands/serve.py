@@ -1,0 +1,62 @@
+"""`msnp serve`: run every listener from one config file until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+
+from msnp.app import DEMO_ACCOUNTS, start_service
+from msnp.config import Config
+
+log = logging.getLogger("msnp")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="run the service (all listeners)")
+    parser.add_argument(
+        "--demo", action="store_true", help="create the demo accounts if they do not exist"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _install_uvloop() -> None:
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def serve(config: Config, demo: bool) -> None:
+    service = await start_service(config, demo=demo)
+    ports = service.ports
+    print(f"msnp serving; data in {config.server.data_dir.resolve()}", flush=True)
+    for name in ("dispatch", "notification", "switchboard", "http", "https"):
+        if name in ports:
+            print(f"  {name:<13} port {ports[name]}", flush=True)
+    if service.cert_file is not None:
+        print(f"  TLS certificate: {service.cert_file}", flush=True)
+    if demo:
+        for email, password, _ in DEMO_ACCOUNTS:
+            print(f"  demo account {email} password {password}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        print("msnp shutting down (OUT SSD to every session)", flush=True)
+        await service.stop()
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _install_uvloop()
+    asyncio.run(serve(config, bool(args.demo)))
+    return 0

@@ -1,0 +1,51 @@
+"""SYN: the list version, or the whole MSNP8/9 dump in the reference's order (§4.8)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from msnp.ns.context import Disconnect
+from msnp.services.models import CONTACT_PROPERTIES, USER_PROPERTIES, ListBits, ListSnapshot
+from msnp.wire.codec import Command
+from msnp.wire.names import url_quote
+
+if TYPE_CHECKING:
+    from msnp.ns.session import NotificationSession
+
+
+def sync_dump(trid: int, snapshot: ListSnapshot) -> bytes:
+    account = snapshot.account
+    out = [
+        f"SYN {trid} {account.list_version} {len(snapshot.contacts)} {len(snapshot.groups)}",
+        f"GTC {account.gtc}",
+        f"BLP {account.blp}",
+    ]
+    for prop in USER_PROPERTIES:
+        value = account.properties.get(prop)
+        if value:
+            out.append(f"PRP {prop} {url_quote(value)}")
+    for group in snapshot.groups:
+        out.append(f"LSG {group.id} {url_quote(group.name)} 0")
+    for contact in snapshot.contacts:
+        line = f"LST {contact.email} {url_quote(contact.stored_name)} {int(contact.lists)}"
+        if contact.lists & ListBits.FL:
+            # Groups only with the FL bit (msnp-wiki); an FL contact in no group is in 0.
+            line += " " + ",".join(str(g) for g in (contact.groups or (0,)))
+        out.append(line)
+        for prop in CONTACT_PROPERTIES:
+            value = contact.properties.get(prop)
+            if value:
+                out.append(f"BPR {prop} {url_quote(value)}")
+    return ("\r\n".join(out) + "\r\n").encode("utf-8")
+
+
+async def syn(s: NotificationSession, c: Command) -> None:
+    cached = c.arg(0)
+    if cached is None or not cached.isdigit():
+        raise Disconnect
+    snapshot = await s.ctx.lists.snapshot(s.email)
+    version = snapshot.account.list_version
+    if int(cached) == version:
+        s.send(f"SYN {c.trid} {version}\r\n".encode())
+    else:
+        s.send(sync_dump(c.trid or 0, snapshot))
