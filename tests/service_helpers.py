@@ -93,3 +93,31 @@ async def passport_login(
     match = re.search(r"from-PP='([^']*)'", headers["Authentication-Info"])
     assert match is not None
     return match.group(1)
+
+
+async def login_raw(
+    service: RunningService,
+    email: str,
+    password: str,
+    *,
+    dialect: str = "MSNP9",
+    status: str | None = None,
+) -> Any:
+    """A signed-in raw `Wire` on the NS (trids 1..3; `CHG 5 status 0` when asked)."""
+    from wire_helpers import Wire
+
+    wire = await Wire.connect("127.0.0.1", service.ports["notification"])
+    offer = "MSNP9 MSNP8 CVR0" if dialect == "MSNP9" else "MSNP8 CVR0"
+    await wire.send(f"VER 1 {offer}")
+    await wire.expect(f"VER 1 {dialect}")
+    await wire.send(f"USR 2 TWN I {email}")
+    challenge = (await wire.expect("USR 2 TWN S {challenge}"))["challenge"]
+    from_pp = await passport_login(service, email, password, challenge)
+    await wire.send(f"USR 3 TWN S {from_pp}")
+    await wire.expect("USR 3 OK {email} {name} 1 0")
+    await wire.expect("MSG Hotmail Hotmail {n}")
+    await wire.expect("MSG Hotmail Hotmail {n}")
+    if status is not None:
+        await wire.send(f"CHG 5 {status} 0")
+        await wire.expect(f"CHG 5 {status} 0")
+    return wire

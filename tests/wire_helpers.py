@@ -32,6 +32,7 @@ class Wire:
     parser: Parser = field(default_factory=Parser.for_client)
     pending: list[Command] = field(default_factory=list)
     captured: dict[str, str] = field(default_factory=dict)
+    skip: set[str] = field(default_factory=set)  # command names `read` passes over (e.g. CHL)
 
     @classmethod
     async def connect(cls, host: str, port: int) -> Wire:
@@ -48,12 +49,15 @@ class Wire:
         await self.writer.drain()
 
     async def read(self, timeout: float = TIMEOUT) -> Command:
-        while not self.pending:
-            data = await asyncio.wait_for(self.reader.read(65536), timeout)
-            if not data:
-                raise EOFError("server closed the connection")
-            self.pending.extend(self.parser.feed(data))
-        return self.pending.pop(0)
+        while True:
+            while not self.pending:
+                data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                if not data:
+                    raise EOFError("server closed the connection")
+                self.pending.extend(self.parser.feed(data))
+            command = self.pending.pop(0)
+            if command.name not in self.skip:
+                return command
 
     async def read_line(self, timeout: float = TIMEOUT) -> tuple[str, bytes | None]:
         command = await self.read(timeout)

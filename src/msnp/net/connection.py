@@ -16,6 +16,7 @@ from msnp.wire.errors import ProtocolError
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 65536
+WATCHDOG_MAX = 2.0  # seconds between idle checks at most
 
 
 class Sink(Protocol):
@@ -107,9 +108,10 @@ async def run_connection(
                 sink.close()
                 reader.feed_eof()
                 return
-            watchdog = loop.call_later(max(0.05, timeout - silent), check_idle)
+            # Re-check at least every WATCHDOG_MAX s: the timeout shrinks after login.
+            watchdog = loop.call_later(min(max(0.05, timeout - silent), WATCHDOG_MAX), check_idle)
         else:
-            watchdog = loop.call_later(5.0, check_idle)
+            watchdog = loop.call_later(WATCHDOG_MAX, check_idle)
 
     check_idle()
     try:
