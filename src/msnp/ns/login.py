@@ -147,6 +147,7 @@ async def _complete_login(s: NotificationSession, c: Command, from_pp: str) -> N
         previous.session.kick("OTH")
     ctx.presence.sign_in(user, snapshot)
     s.user = user
+    s.login_snapshot = snapshot
     s.state = State.AUTHENTICATED
 
     host, port = s.sink.peer

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from msnp.net.connection import Sink
 from msnp.ns.context import Disconnect, NSContext, State
 from msnp.ns.status import announce_offline
-from msnp.services.models import Account, ServiceError
+from msnp.services.models import Account, ListSnapshot, ServiceError
 from msnp.services.presence import OnlineUser
 from msnp.wire.codec import Command, cmd, error
 from msnp.wire.dialects import Dialect
@@ -43,6 +43,7 @@ class NotificationSession:
         self.login_email: str | None = None
         self.account: Account | None = None
         self.user: OnlineUser | None = None
+        self.login_snapshot: ListSnapshot | None = None  # kept for the first SYN only
         self.mspauth = ""
         self.challenge: str | None = None
         self.rename_times: deque[float] = deque(maxlen=8)

@@ -40,12 +40,18 @@ def sync_dump(trid: int, snapshot: ListSnapshot) -> bytes:
 
 
 async def syn(s: NotificationSession, c: Command) -> None:
+    user = s.user
+    assert user is not None
     cached = c.arg(0)
     if cached is None or not cached.isdigit():
         raise Disconnect
-    snapshot = await s.ctx.lists.snapshot(s.email)
-    version = snapshot.account.list_version
-    if int(cached) == version:
-        s.send(f"SYN {c.trid} {version}\r\n".encode())
-    else:
-        s.send(sync_dump(c.trid or 0, snapshot))
+    # The version is kept current by every committed change this node makes, so an up-to-date
+    # client is answered without a read; the login's snapshot serves the first full dump.
+    snapshot, s.login_snapshot = s.login_snapshot, None
+    if int(cached) == user.list_version:
+        s.send(f"SYN {c.trid} {user.list_version}\r\n".encode())
+        return
+    if snapshot is None or snapshot.account.list_version != user.list_version:
+        snapshot = await s.ctx.lists.snapshot(user.email)
+        user.list_version = snapshot.account.list_version
+    s.send(sync_dump(c.trid or 0, snapshot))
