@@ -110,6 +110,8 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         accounts = AccountService(db, hasher)
         lists = ListService(db)
         tickets = _ticket_store(config)
+        if isinstance(tickets, RedisTicketStore):
+            closers.append(tickets.close)
         passport = PassportTickets(tickets, config.passport.ticket_lifetime)
         presence = PresenceService()
         ringer = PresenceRinger(presence)
