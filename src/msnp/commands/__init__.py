@@ -1,0 +1,1 @@
+"""`msnp` command families. Each module exposes `register(subparsers)`; `msnp.cli` lists them."""
