@@ -72,7 +72,7 @@ class Command:
         return head if self.payload is None else f"{head} <{len(self.payload)} bytes>"
 
 
-def _is_trid(token: bytes) -> bool:
+def _is_trid(token: bytes | bytearray) -> bool:
     # A trid is a decimal number; 10 digits keep it within what clients use (uint32).
     return token.isdigit() and len(token) <= 10
 
@@ -144,10 +144,10 @@ class Parser:
                 if len(buffer) > self._max_line + 1:
                     raise LineTooLong(f"line longer than {self._max_line} bytes")
                 return None
-            line = bytes(buffer[:end])
+            line = buffer[:end]
             del buffer[: end + 1]
             if line.endswith(b"\r"):
-                line = line[:-1]
+                del line[-1]
             if len(line) > self._max_line:
                 raise LineTooLong(f"line longer than {self._max_line} bytes")
             tokens = line.split()  # runs of spaces and tabs (one client sends a TAB)
@@ -155,25 +155,31 @@ class Parser:
                 break
             # blank lines (a stray CRLF after a payload) carry nothing: skip them
         try:
-            words = [token.decode("utf-8") for token in tokens]
+            # One decode for the whole line. Tokens hold no ASCII whitespace and a space can
+            # neither complete nor break a UTF-8 sequence, so this equals decoding each token.
+            words = b" ".join(tokens).decode("utf-8").split(" ")
         except UnicodeDecodeError:
             raise InvalidEncoding("command line is not valid UTF-8") from None
         name = words[0]
-        rest = words[1:]
         trid: int | None = None
-        if rest and name not in self._no_trid and _is_trid(tokens[1]):
-            trid = int(rest[0])
-            rest = rest[1:]
+        if len(words) > 1 and name not in self._no_trid and _is_trid(tokens[1]):
+            trid = int(words[1])
+            del words[1]
         limit = self._payload_limits.get(name)
         if limit is None:
-            return Command(name, trid, tuple(rest))
-        if not rest or not tokens[-1].isdigit() or len(tokens[-1]) > 9:
+            return Command(name, trid, tuple(words[1:]))
+        if len(words) < 2 or not tokens[-1].isdigit() or len(tokens[-1]) > 9:
             raise BadPayloadLength(f"{name} without a valid payload length")
-        length = int(rest[-1])
+        length = int(words[-1])
         if length > limit:
             raise PayloadTooLarge(name, length, limit)
-        self._pending = (name, trid, tuple(rest[:-1]), length)
-        return self._next()
+        args = tuple(words[1:-1])
+        if len(buffer) >= length:  # the whole payload is already here
+            payload = bytes(buffer[:length])
+            del buffer[:length]
+            return Command(name, trid, args, payload)
+        self._pending = (name, trid, args, length)
+        return None
 
 
 def encode_line(command: Command) -> bytes:

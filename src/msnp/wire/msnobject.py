@@ -19,6 +19,7 @@ MAX_MSNOBJECT_LENGTH = 4096  # bytes of XML; real objects are a few hundred
 _SIGNED = ("Creator", "Size", "Type", "Location", "Friendly", "SHA1D")
 _ELEMENT = re.compile(r"^\s*<msnobj((?:\s+[A-Za-z0-9_]+\s*=\s*\"[^\"<>]*\")*)\s*/>\s*$", re.S)
 _ATTRIBUTE = re.compile(r"([A-Za-z0-9_]+)\s*=\s*\"([^\"<>]*)\"")
+_NUMBER = re.compile(r"[0-9]+")
 
 
 class InvalidMSNObject(ValueError):
@@ -73,11 +74,11 @@ class MSNObject:
         missing = [name for name in (*_SIGNED[:3], "SHA1D") if name not in attrs]
         if missing:
             raise InvalidMSNObject(f"missing attributes: {', '.join(missing)}")
-        try:
-            size = int(attrs["Size"])
-            type_ = int(attrs["Type"])
-        except ValueError:
-            raise InvalidMSNObject("Size and Type must be numbers") from None
+        # ASCII digits only: int() would also take "-1", " 1", "1_0" and non-ASCII digits
+        if not (_NUMBER.fullmatch(attrs["Size"]) and _NUMBER.fullmatch(attrs["Type"])):
+            raise InvalidMSNObject("Size and Type must be numbers")
+        size = int(attrs["Size"])
+        type_ = int(attrs["Type"])
         known = {*_SIGNED, "SHA1C"}
         return cls(
             creator=attrs["Creator"],

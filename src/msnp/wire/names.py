@@ -56,7 +56,7 @@ def is_valid_email(email: str) -> bool:
     """A Passport handle: local@domain.tld, at most 129 bytes, no spaces or control bytes."""
     if not email or len(email.encode("utf-8")) > MAX_EMAIL_LENGTH:
         return False
-    return _EMAIL.match(email) is not None
+    return _EMAIL.fullmatch(email) is not None  # `$` alone would accept a trailing "\n"
 
 
 def has_domain(email: str) -> bool:
