@@ -191,7 +191,10 @@ async def test_writers_are_serialized(database: Database) -> None:
         if database.dialect == "postgresql":
             query = query.with_for_update()
         value = (await conn.execute(query)).scalar_one()
-        await asyncio.sleep(0.001)
+        if database.dialect == "postgresql":
+            # On SQLite a unit of work runs whole on the database thread and may not yield
+            # to the loop (see test_sqlite_work_may_only_await_its_connection).
+            await asyncio.sleep(0.001)
         await conn.execute(
             accounts.update()
             .where(accounts.c.email_key == "c@example.com")
@@ -205,3 +208,25 @@ async def test_writers_are_serialized(database: Database) -> None:
         return int((await conn.execute(query)).scalar_one())
 
     assert await database.read(version) == 20
+
+
+async def test_sqlite_work_may_only_await_its_connection(database: Database) -> None:
+    """SQLite units of work run to completion on the database thread in one hand-off; one
+    that awaits anything but its connection is a programming error, reported clearly and
+    rolled back."""
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite-specific")
+
+    async def bad(conn: AsyncConnection) -> None:
+        await conn.execute(select(accounts.c.id))
+        await asyncio.sleep(0)
+
+    with pytest.raises(RuntimeError, match="awaited something other than its connection"):
+        await database.write(bad)
+    assert await database.read(lambda conn: _count(conn)) == 0
+
+
+async def _count(conn: AsyncConnection) -> int:
+    from sqlalchemy import func
+
+    return int((await conn.execute(select(func.count()).select_from(accounts))).scalar_one())

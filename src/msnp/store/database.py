@@ -16,12 +16,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from msnp.store.errors import DatabaseUnavailable
+from msnp.store.sqlite_thread import WRITE_OPTION, SqliteThread, install_hooks
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ _SQLITE_BUSY_TIMEOUT_MS = 10_000
 _CONNECT_TIMEOUT = 10.0  # seconds to reach PostgreSQL before giving up
 # PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected.
 _RETRY_SQLSTATES = frozenset({"40001", "40P01"})
-_WRITE_OPTION = "msnp_write"
+_WRITE_OPTION = WRITE_OPTION
 
 
 def normalize_url(url: str) -> URL:
@@ -60,27 +61,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # SQLAlchemy, not the sqlite3 module, decides when transactions begin (see _on_begin).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL mode
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of both
-        # reading, then one failing to upgrade its lock (a lost or refused update).
-        if conn.get_execution_options().get(_WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+    install_hooks(engine.sync_engine, _SQLITE_BUSY_TIMEOUT_MS)
 
 
 class Database:
@@ -92,6 +73,10 @@ class Database:
         # SQLite has one writer at a time anyway; queueing this process's writers here is
         # fair and cheaper than SQLite's busy-wait polling (which still covers other processes).
         self._sqlite_writer = asyncio.Lock()
+        # Units of work on SQLite run whole on one thread (see sqlite_thread.py).
+        self._sqlite: SqliteThread | None = None
+        if url.get_backend_name() == "sqlite":
+            self._sqlite = SqliteThread(url, _SQLITE_BUSY_TIMEOUT_MS)
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = 10) -> Database:
@@ -140,6 +125,8 @@ class Database:
         return self._engine.dialect.name
 
     async def close(self) -> None:
+        if self._sqlite is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._sqlite.close)
         await self._engine.dispose()
 
     async def upgrade(self) -> str:
@@ -184,6 +171,8 @@ class Database:
         """Run `work` in a write transaction, retrying it from the start after a deadlock,
         a serialization failure or a locked SQLite database. `work` must only touch the
         database (it may run more than once) and may raise to roll back."""
+        if self._sqlite is not None:
+            return await self._on_sqlite_thread(work, write=True, attempts=attempts)
         for attempt in range(1, attempts + 1):
             try:
                 async with self.begin(write=True) as conn:
@@ -197,8 +186,19 @@ class Database:
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in a read-only snapshot transaction."""
+        if self._sqlite is not None:
+            return await self._on_sqlite_thread(work, write=False, attempts=8)
         async with self.begin(write=False) as conn:
             return await work(conn)
+
+    async def _on_sqlite_thread(
+        self, work: Callable[[AsyncConnection], Awaitable[T]], *, write: bool, attempts: int
+    ) -> T:
+        assert self._sqlite is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._sqlite.executor, self._sqlite.run, work, write, attempts
+        )
 
     def _is_transient(self, exc: DBAPIError) -> bool:
         if self.dialect == "sqlite":
