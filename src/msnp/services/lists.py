@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, literal, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from msnp.services.models import (
@@ -152,7 +152,8 @@ def _contact_from_row(row: AnyRow, group_ids: Iterable[int]) -> Contact:
     )
 
 
-def _contacts_query(owner_id: int) -> Any:
+def _contacts_select(owner: Any) -> Any:
+    """An owner's contacts with at least one list bit; `owner` is a value or a bindparam."""
     return (
         select(
             contacts.c.contact_id,
@@ -162,9 +163,25 @@ def _contacts_query(owner_id: int) -> Any:
             *(PROPERTY_COLUMNS[p] for p in CONTACT_PROPERTIES),
         )
         .join(accounts, accounts.c.id == contacts.c.contact_id)
-        .where(contacts.c.owner_id == owner_id, contacts.c.lists != 0)
+        .where(contacts.c.owner_id == owner, contacts.c.lists != 0)
         .order_by(accounts.c.email_key)
     )
+
+
+def _contacts_query(owner_id: int) -> Any:
+    return _contacts_select(owner_id)
+
+
+# The snapshot is read at every login: its statements are built once, with bind parameters.
+_SNAPSHOT_GROUPS = (
+    select(groups.c.group_id, groups.c.name)
+    .where(groups.c.owner_id == bindparam("owner"))
+    .order_by(groups.c.group_id)
+)
+_SNAPSHOT_MEMBERSHIPS = select(contact_groups.c.contact_id, contact_groups.c.group_id).where(
+    contact_groups.c.owner_id == bindparam("owner")
+)
+_SNAPSHOT_CONTACTS = _contacts_select(bindparam("owner"))
 
 
 class ListService:
@@ -181,20 +198,13 @@ class ListService:
 
         async def load(conn: AsyncConnection) -> ListSnapshot:
             account = account_from_row(await _owner(conn, owner_key))
-            group_rows = await conn.execute(
-                select(groups.c.group_id, groups.c.name)
-                .where(groups.c.owner_id == account.id)
-                .order_by(groups.c.group_id)
-            )
+            owner = {"owner": account.id}
+            group_rows = await conn.execute(_SNAPSHOT_GROUPS, owner)
             group_list = tuple(Group(int(r.group_id), r.name) for r in group_rows)
             memberships: dict[int, list[int]] = {}
-            for r in await conn.execute(
-                select(contact_groups.c.contact_id, contact_groups.c.group_id).where(
-                    contact_groups.c.owner_id == account.id
-                )
-            ):
+            for r in await conn.execute(_SNAPSHOT_MEMBERSHIPS, owner):
                 memberships.setdefault(r.contact_id, []).append(int(r.group_id))
-            contact_rows = await conn.execute(_contacts_query(account.id))
+            contact_rows = await conn.execute(_SNAPSHOT_CONTACTS, owner)
             contact_list = tuple(
                 _contact_from_row(r, memberships.get(r.contact_id, ())) for r in contact_rows
             )
