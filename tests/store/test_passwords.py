@@ -76,7 +76,9 @@ async def test_hashing_runs_on_its_own_threads(
 
 
 async def test_the_loop_keeps_running_while_hashing(password_config: PasswordConfig) -> None:
-    hasher = PasswordHasher(password_config)
+    # A realistic cost (tens of ms a hash): long enough that a loop blocked by hashing would
+    # show, whatever else the machine is doing.
+    hasher = PasswordHasher(replace(password_config, time_cost=3, memory_cost=32768))
     ticks = 0
 
     async def ticker() -> None:
