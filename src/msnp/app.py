@@ -25,6 +25,7 @@ from msnp.services.passwords import PasswordHasher
 from msnp.services.presence import PresenceService
 from msnp.services.tickets import MemoryTicketStore, PassportTickets, RedisTicketStore, TicketStore
 from msnp.store.database import Database
+from msnp.web.admin import install_admin
 from msnp.web.passport import build_http_app
 from msnp.web.router import Router
 from msnp.web.server import HttpServer
@@ -182,6 +183,8 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             )
 
         router.include(build_http_app(config, accounts, passport))
+        # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
+        install_admin(router, config, db, presence)
         for server in servers:
             await server.start_serving()
 

@@ -99,10 +99,12 @@ async def add(s: NotificationSession, c: Command) -> None:
     s.send(reply.encode() + b"\r\n")
 
     presence = s.ctx.presence
-    bits = user.lists.get(change.contact, ListBits.NONE) | bit
-    _tell_visibility(user, presence.set_membership(user, change.contact, bits))
+    before = user.lists.get(change.contact, ListBits.NONE)
+    _tell_visibility(user, presence.set_membership(user, change.contact, before | bit))
     _reverse_notice(s, change, added=True)
-    if bit is ListBits.FL and user.status is not None:
+    # ILN only when the contact is new on FL: adding a watched contact to one more group
+    # changes nothing the client does not already know.
+    if bit is ListBits.FL and not before & ListBits.FL and user.status is not None:
         other = presence.get(change.contact)
         if other is not None and other.shown_to(user.email):
             s.send(lines.iln(c.trid or 0, other, s.dialect))
@@ -247,8 +249,11 @@ async def prp(s: NotificationSession, c: Command) -> None:
         user.properties.pop(prop, None)
     shown = url_quote(value) if value else ""
     s.send(f"PRP {c.trid} {version} {prop} {shown}".rstrip().encode() + b"\r\n")
-    # Contacts who may see this user learn the change at once with BPR.
+    # Contacts who may see this user learn the change at once with BPR. The change bumped
+    # the list version of everyone listing the user (their SYN dump holds these values), so
+    # each BPR carries the watcher's next version (reference §6).
     for watcher in s.ctx.presence.watchers(user) if user.visible else []:
+        watcher.list_version += 1
         watcher.session.send(
             f"BPR {watcher.list_version} {user.email} {prop} {shown}".rstrip().encode() + b"\r\n"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -102,30 +102,30 @@ async def sdc(s: NotificationSession, c: Command) -> None:
 
 
 def _page_text(payload: bytes) -> str:
+    """The text of a page, as plain text (the client writes `& ; < > ^` as references)."""
     match = _PAGE_TEXT.search(payload)
-    return match.group(1).decode("utf-8", "replace") if match else ""
+    return unescape(match.group(1).decode("utf-8", "replace")) if match else ""
 
 
-def _ipg(sender: str, sender_name: str, text: str, trid: int) -> bytes:
+def _ipg(sender: str, recipient: str, text: str, trid: int) -> bytes:
+    # TO names the recipient and FROM the sender; the text is re-escaped, so whatever markup
+    # a client put inside its TEXT element cannot reach the recipient as XML.
     body = (
         f'<NOTIFICATION ver="2" id="{trid}" siteid="111100400" siteurl="http://mobile.msn.com/">'
-        f'<TO name="{escape(sender)}"><VIA agent="mobile"/></TO>'
+        f'<TO name="{escape(recipient)}"><VIA agent="mobile"/></TO>'
         f'<FROM name="{escape(sender)}" pid="0"/>'
         '<MSG pri="1" id="1"><ACTION url="2wayIM.asp"/><SUBSCR url="2wayIM.asp"/>'
         '<CAT id="110110001"/><BODY lang="1033">'
-        f"<TEXT>{text}</TEXT></BODY></MSG></NOTIFICATION>"
+        f"<TEXT>{escape(text, quote=False)}</TEXT></BODY></MSG></NOTIFICATION>"
     ).encode()
-    del sender_name  # the page document names the sender by handle only
     return b"IPG %d\r\n" % len(body) + body
 
 
-async def pgd(s: NotificationSession, c: Command) -> None:
+async def _page(s: NotificationSession, c: Command, target: str, device: str) -> None:
     """A page to a contact's mobile device. With no SMS gateway it is delivered as an IPG
-    to the recipient when online; otherwise the documented failure 800 is returned."""
-    assert s.dialect is not None and s.user is not None
-    if len(c.args) < 2:
-        raise Disconnect
-    target, device = c.args[0], c.args[1]
+    to the recipient when online and allowing the sender; otherwise the documented failure
+    800 is returned. There is no positive acknowledgement."""
+    assert s.user is not None
     if not device.isdigit():
         raise Disconnect
     if device not in ("1", "2") or not has_domain(target):
@@ -133,15 +133,28 @@ async def pgd(s: NotificationSession, c: Command) -> None:
     recipient = s.ctx.presence.get(normalize_email(target))
     if recipient is None or not recipient.allows(s.email):
         raise ServiceError(ErrorCode.RATE_LIMIT_EXCEEDED, "page could not be delivered")
-    recipient.session.send(_ipg(s.email, s.user.display_name, _page_text(c.payload or b""),
-                                c.trid or 0))
+    recipient.session.send(
+        _ipg(s.email, recipient.email, _page_text(c.payload or b""), c.trid or 0)
+    )
+
+
+async def pgd(s: NotificationSession, c: Command) -> None:
+    """PGD email device length (MSNP9 only: an MSNP8 client never sends it, so it is treated
+    as any unknown command)."""
+    assert s.dialect is not None
+    if not s.dialect.pgd or len(c.args) < 2:
+        raise Disconnect
+    await _page(s, c, c.args[0], c.args[1])
 
 
 async def pag(s: NotificationSession, c: Command) -> None:
+    """PAG email length (MSNP8); removed in MSNP9, which answers 715."""
     assert s.dialect is not None
     if not s.dialect.pag:
         raise ServiceError(ErrorCode.NOT_EXPECTED, "PAG was removed in MSNP9")
-    await pgd(s, Command(c.name, c.trid, (*c.args[:1], "1"), c.payload))
+    if not c.args:
+        raise Disconnect
+    await _page(s, c, c.args[0], "1")
 
 
 async def fnd(s: NotificationSession, c: Command) -> None:

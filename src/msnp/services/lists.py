@@ -277,6 +277,13 @@ class ListService:
                         owner_id=owner_id, contact_id=contact_id, group_id=gid
                     )
                 )
+                # ADD FL names the contact (see the module notes), in this path too: the
+                # reply echoes the new name, so the client shows it from now on.
+                await conn.execute(
+                    update(contacts)
+                    .where(contacts.c.owner_id == owner_id, contacts.c.contact_id == contact_id)
+                    .values(stored_name=stored_name)
+                )
                 version = await bump_version(conn, owner_id)
                 return ListChange(version, contact_key, stored_name, gid)
 

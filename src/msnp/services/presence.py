@@ -16,6 +16,9 @@ from msnp.services.privacy import allows, is_visible
 from msnp.wire.dialects import Dialect
 
 
+_RL, _AL, _BL = int(ListBits.RL), int(ListBits.AL), int(ListBits.BL)
+
+
 class PresenceSink(Protocol):
     """The notification session of an online user, as the presence service sees it."""
 
@@ -102,18 +105,22 @@ class PresenceService:
     # ---- who sees whom -------------------------------------------------------------------
     def watchers(self, user: OnlineUser) -> list[OnlineUser]:
         """Online users who have `user` on their FL, are allowed by `user`, and have sent
-        their first CHG (before that they get ILN instead)."""
+        their first CHG (before that they get ILN instead).
+
+        This is the presence fan-out's hot loop (every CHG of a user with 1,000 contacts
+        walks 1,000 entries), so it tests plain ints: IntFlag's `&` builds a new enum member
+        per call and made this loop about ten times slower."""
         online = self._online
+        # Allowed: on AL, or (BLP AL) not on BL. Wanted: RL, allowed, not BL.
+        need = _RL if user.blp == "AL" else _RL | _AL
         result = []
         for email, bits in user.lists.items():
-            if not bits & ListBits.RL:
+            b = int(bits)
+            if b & need != need or b & _BL:
                 continue
             watcher = online.get(email)
-            if watcher is None or watcher.status is None:
-                continue
-            if bits & ListBits.BL or (not bits & ListBits.AL and user.blp != "AL"):
-                continue
-            result.append(watcher)
+            if watcher is not None and watcher.status is not None:
+                result.append(watcher)
         return result
 
     def visible_contacts(self, user: OnlineUser) -> list[OnlineUser]:
