@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 from msnp.ns import lines
 from msnp.ns.context import Disconnect
 from msnp.ns.misc import decode_name
-from msnp.services.models import CLIENT_SETTABLE_PROPERTIES, ListBits, ListChange, ServiceError
+from msnp.services.models import (
+    CLIENT_SETTABLE_PROPERTIES,
+    CONTACT_PROPERTIES,
+    ListBits,
+    ListChange,
+    ServiceError,
+)
 from msnp.services.presence import OnlineUser, VisibilityChange
 from msnp.wire.codec import Command
 from msnp.wire.errors import ErrorCode
@@ -97,6 +103,13 @@ async def add(s: NotificationSession, c: Command) -> None:
     if bit is ListBits.FL:
         reply += f" {change.group_id if change.group_id is not None else 0}"
     s.send(reply.encode() + b"\r\n")
+    # The new contact's phone numbers (when they allow us), as Escargot does after ADD FL,
+    # so a client caching this list version has them.
+    for prop in CONTACT_PROPERTIES:
+        value = change.properties.get(prop)
+        if value:
+            line = f"BPR {change.version} {change.contact} {prop} {url_quote(value)}\r\n"
+            s.send(line.encode())
 
     presence = s.ctx.presence
     before = user.lists.get(change.contact, ListBits.NONE)

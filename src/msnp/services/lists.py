@@ -35,6 +35,7 @@ from msnp.services.models import (
     ReverseListChange,
     ServiceError,
 )
+from msnp.services.privacy import allows_bits
 from msnp.store.database import Database
 from msnp.store.queries import (
     PROPERTY_COLUMNS,
@@ -143,26 +144,38 @@ async def _place_groupless_in_zero(conn: AsyncConnection, owner_id: int) -> None
 
 def _contact_from_row(row: AnyRow, group_ids: Iterable[int]) -> Contact:
     lists = ListBits(row.lists)
+    # Phone numbers are shown only to those the contact allows (their BLP and their lists).
+    allowed = allows_bits(row.their_blp, row.their_lists or 0)
     return Contact(
         email=row.email_key,
         stored_name=row.stored_name,
         lists=lists,
         groups=tuple(sorted(group_ids)) if ListBits.FL in lists else (),
-        properties=properties_from_row(row, CONTACT_PROPERTIES),
+        properties=properties_from_row(row, CONTACT_PROPERTIES) if allowed else {},
     )
 
 
 def _contacts_select(owner: Any) -> Any:
-    """An owner's contacts with at least one list bit; `owner` is a value or a bindparam."""
+    """An owner's contacts with at least one list bit; `owner` is a value or a bindparam.
+    Each row also carries the contact's BLP and their lists' bits for the owner, which
+    decide whether the owner may see the contact's phone numbers."""
+    theirs = contacts.alias("theirs")
     return (
         select(
             contacts.c.contact_id,
             contacts.c.stored_name,
             contacts.c.lists,
             accounts.c.email_key,
+            accounts.c.blp.label("their_blp"),
+            theirs.c.lists.label("their_lists"),
             *(PROPERTY_COLUMNS[p] for p in CONTACT_PROPERTIES),
         )
         .join(accounts, accounts.c.id == contacts.c.contact_id)
+        .outerjoin(
+            theirs,
+            (theirs.c.owner_id == contacts.c.contact_id)
+            & (theirs.c.contact_id == contacts.c.owner_id),
+        )
         .where(contacts.c.owner_id == owner, contacts.c.lists != 0)
         .order_by(accounts.c.email_key)
     )
@@ -350,7 +363,10 @@ class ListService:
                 member=owner_key,
                 member_name=owner_row.display_name,
             )
-            return ListChange(version, contact_key, stored_name, gid, reverse)
+            theirs = await _entry(conn, contact_id, owner_id)
+            shown = allows_bits(contact_row.blp, theirs.lists if theirs is not None else 0)
+            properties = properties_from_row(contact_row, CONTACT_PROPERTIES) if shown else {}
+            return ListChange(version, contact_key, stored_name, gid, reverse, properties)
 
         return await self._db.write(add)
 

@@ -113,3 +113,5 @@ class ListChange:
     stored_name: str  # decoded
     group_id: int | None
     reverse: ReverseListChange | None = None  # set when FL membership changed
+    # The contact's PHH/PHW/PHM/MOB, when the contact allows the owner (sent as BPR).
+    properties: Mapping[str, str] = field(default_factory=dict)

@@ -15,7 +15,6 @@ from msnp.services.models import ListBits, ListSnapshot
 from msnp.services.privacy import allows, is_visible
 from msnp.wire.dialects import Dialect
 
-
 _RL, _AL, _BL = int(ListBits.RL), int(ListBits.AL), int(ListBits.BL)
 
 

@@ -18,7 +18,11 @@ def allows(owner_blp: str, owner_lists: Mapping[str, ListBits], other: str) -> b
     BL membership always wins, AL membership always allows, otherwise BLP decides:
     AL = allow everyone not blocked, BL = allow only the allow list.
     """
-    bits = owner_lists.get(other, ListBits.NONE)
+    return allows_bits(owner_blp, owner_lists.get(other, ListBits.NONE))
+
+
+def allows_bits(owner_blp: str, bits: int) -> bool:
+    """`allows` for one entry: `bits` is the owner's list membership of the other user."""
     if bits & ListBits.BL:
         return False
     if bits & ListBits.AL:

@@ -17,7 +17,7 @@ MAX_PHONE_ENCODED = 95  # PRP PHH/PHW/PHM: longer is a disconnect
 
 # Characters that travel unencoded. Everything else (space, %, control characters, and the
 # bytes of non-ASCII text) is written as %XX, which every client decodes.
-_SAFE = "!$&'()*+,-./:;=?@_~[]^{}|`"
+_SAFE = "!$&'()*,-./:;=?@_~[]^{}|`"  # no '+': some clients form-decode it as a space
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
