@@ -298,11 +298,12 @@ async def test_prp_sets_and_clears_each_property(ns: NSHarness) -> None:
     a = await ns.login(alice)
     await b.expect(f"NLN NLN {alice} Alice 0")
     v = await ns.version(alice)
-    cases = [("PHH", "555%201234"), ("PHW", "555%209999"), ("PHM", "+1%20555%200000"),
-             ("MOB", "Y")]
-    for n, (prop, value) in enumerate(cases):
+    # (property, as the client sends it, as the server echoes it: '+' is %-encoded)
+    cases = [("PHH", "555%201234", "555%201234"), ("PHW", "555%209999", "555%209999"),
+             ("PHM", "+1%20555%200000", "%2B1%20555%200000"), ("MOB", "Y", "Y")]
+    for n, (prop, sent, value) in enumerate(cases):
         vb = await ns.version(bob)
-        await a.send(f"PRP {10 + n} {prop} {value}")
+        await a.send(f"PRP {10 + n} {prop} {sent}")
         await a.expect(f"PRP {10 + n} {v + 1 + n} {prop} {value}")
         # The watcher's cached list now holds the new value: its version moves on too.
         await b.expect(f"BPR {vb + 1} {alice} {prop} {value}")
