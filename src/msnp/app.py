@@ -12,7 +12,13 @@ from pathlib import Path
 
 from msnp.config import Config, HostPort
 from msnp.ds.routes import DISPATCH_ROUTES
-from msnp.net.connection import TcpSink, run_connection
+from msnp.net.connection import (
+    AddressLimiter,
+    StreamHandler,
+    TcpSink,
+    limit_per_address,
+    run_connection,
+)
 from msnp.ns.context import Addresses, NSContext
 from msnp.ns.ringer import PresenceRinger
 from msnp.ns.routes import NOTIFICATION_ROUTES
@@ -70,9 +76,6 @@ def _advertised(
     if advertise is not None:
         return advertise
     return HostPort(config.server.public_host or listen.host, port)
-
-
-StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 async def _listen(listen: HostPort, handler: StreamHandler) -> asyncio.Server:
@@ -167,7 +170,9 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         async def serve_ds(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await run_connection(reader, writer, make_ds, write_limit=ns_limit)
 
-        ns_server = await _listen(config.notification.listen, serve_ns)
+        # One budget for DS and NS together: both are the same login front.
+        limiter = AddressLimiter(config.notification.max_connections_per_ip)
+        ns_server = await _listen(config.notification.listen, limit_per_address(serve_ns, limiter))
         servers.append(ns_server)
         ports["notification"] = ns_server.sockets[0].getsockname()[1]
         addresses.notification = _advertised(
@@ -175,7 +180,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             ports["notification"],
         )
         if config.dispatch.enabled:
-            ds_server = await _listen(config.dispatch.listen, serve_ds)
+            ds_server = await _listen(config.dispatch.listen, limit_per_address(serve_ds, limiter))
             servers.append(ds_server)
             ports["dispatch"] = ds_server.sockets[0].getsockname()[1]
             addresses.dispatch = _advertised(

@@ -212,3 +212,24 @@ async def test_many_bad_clients_do_not_disturb(service) -> None:  # type: ignore
 
     await asyncio.gather(*(junk(i) for i in range(50)))
     await _still_alive(bob)
+
+
+async def test_connections_per_address_are_bounded(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, notification={"max_connections_per_ip": 3, "challenge_delay": 3600}
+    )
+    async with running(config) as svc:
+        await svc.accounts.create("alice@example.com", "alice-pw", "Alice")
+        held = [await Wire.connect("127.0.0.1", svc.ports["notification"]) for _ in range(3)]
+        for wire in held:  # each is served
+            await wire.send("VER 1 MSNP9")
+            await wire.expect("VER 1 MSNP9")
+        extra = await Wire.connect("127.0.0.1", svc.ports["dispatch"])
+        await extra.send("VER 1 MSNP9")
+        with pytest.raises((EOFError, ConnectionError)):
+            await extra.read()
+        await held[0].close()
+        await asyncio.sleep(0.1)
+        again = await login_raw(svc, "alice@example.com", "alice-pw")  # a slot is free again
+        await again.send("PNG")
+        await again.expect("QNG 60")

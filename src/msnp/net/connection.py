@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from msnp.wire.codec import Command, Parser
@@ -136,3 +136,46 @@ async def run_connection(
         except Exception:
             log.exception("error while closing the session of %s:%d", *sink.peer)
         sink.close()
+
+
+class AddressLimiter:
+    """Counts open connections per remote address; one address may not take them all."""
+
+    def __init__(self, per_address: int) -> None:
+        self.per_address = per_address
+        self._open: dict[str, int] = {}
+
+    def acquire(self, address: str) -> bool:
+        count = self._open.get(address, 0)
+        if count >= self.per_address:
+            return False
+        self._open[address] = count + 1
+        return True
+
+    def release(self, address: str) -> None:
+        count = self._open.get(address, 0) - 1
+        if count > 0:
+            self._open[address] = count
+        else:
+            self._open.pop(address, None)
+
+
+StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+def limit_per_address(handler: StreamHandler, limiter: AddressLimiter) -> StreamHandler:
+    """Wrap a stream handler: connections over the per-address limit are closed at once."""
+
+    async def limited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        address = str(peer[0])
+        if not limiter.acquire(address):
+            log.warning("refusing %s: %d connections open", address, limiter.per_address)
+            writer.transport.abort()
+            return
+        try:
+            await handler(reader, writer)
+        finally:
+            limiter.release(address)
+
+    return limited
