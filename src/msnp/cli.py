@@ -8,11 +8,12 @@ import sys
 from collections.abc import Callable
 
 from msnp import __version__
-from msnp.commands import chat, db, notify, send, user
+from msnp.commands import chat, db, notify, send, serve, user
 from msnp.commands.common import CommandError, Handler, Subparsers, add_config_option
 from msnp.config import ConfigError, load_config
 
 COMMAND_FAMILIES: tuple[Callable[[Subparsers], None], ...] = (
+    serve.register,
     user.register,
     db.register,
     chat.register,

@@ -9,13 +9,15 @@ import logging
 import signal
 
 from msnp.app import DEMO_ACCOUNTS, start_service
+from msnp.commands.common import Subparsers, add_config_option
 from msnp.config import Config
 
 log = logging.getLogger("msnp")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("serve", help="run the service (all listeners)")
+    add_config_option(parser)
     parser.add_argument(
         "--demo", action="store_true", help="create the demo accounts if they do not exist"
     )
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter at every start
     _install_uvloop()
     asyncio.run(serve(config, bool(args.demo)))
     return 0
