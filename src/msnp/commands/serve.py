@@ -9,8 +9,9 @@ import logging
 import signal
 
 from msnp.app import DEMO_ACCOUNTS, start_service
-from msnp.commands.common import Subparsers, add_config_option
+from msnp.commands.common import CommandError, Subparsers, add_config_option
 from msnp.config import Config
+from msnp.store.errors import StoreError
 
 log = logging.getLogger("msnp")
 
@@ -61,5 +62,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter at every start
     _install_uvloop()
-    asyncio.run(serve(config, bool(args.demo)))
+    try:
+        asyncio.run(serve(config, bool(args.demo)))
+    except OSError as exc:  # a port in use, an address not on this machine, no permission
+        raise CommandError(f"cannot start: {exc.strerror or exc}") from None
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
     return 0
