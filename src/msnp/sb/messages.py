@@ -1,0 +1,130 @@
+"""`MSG trid ack length` + payload, relayed byte for byte as `MSG handle name length` +
+the same payload to every other participant (reference §1.9, §1.10).
+
+Acks: U never a reply; N a NAK on failure; A an ACK or a NAK; S an ACK on success only;
+D (MSNP9) an ACK or a NAK, or 282 without relaying for a malformed data message. Failure
+means nobody to deliver to, or a recipient's connection gone. Unknown ack types, and D from
+an MSNP8 client, close the connection.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from msnp.services.rooms import Participant, Session
+from msnp.wire.codec import Command, error
+from msnp.wire.errors import ErrorCode, ProtocolError
+from msnp.wire.names import normalize_email
+
+if TYPE_CHECKING:
+    from msnp.sb.controller import SwitchboardController
+
+P2P_CONTENT_TYPE = "application/x-msnmsgrp2p"
+P2P_HEADER = 48  # binary header before the data
+P2P_FOOTER = 4  # big-endian AppID after the data
+_CHUNK_LENGTH = struct.Struct("<I")  # at offset 24 of the binary header
+
+_PLAIN_ACKS = frozenset({"U", "N", "A", "S"})
+_ERROR_282 = int(ErrorCode.P2P_ERROR)
+
+
+def split_headers(payload: bytes) -> tuple[dict[str, str], int] | None:
+    """The MIME header block (names lower-cased) and the offset of the body, or None when
+    there is no blank line. Only the header block is decoded; the body is never touched."""
+    end = payload.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    headers: dict[str, str] = {}
+    for line in payload[:end].decode("latin-1").split("\r\n"):
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return headers, end + 4
+
+
+def _is_p2p(headers: dict[str, str]) -> bool:
+    return headers.get("content-type", "").partition(";")[0].strip().lower() == P2P_CONTENT_TYPE
+
+
+def data_message_dest(payload: bytes) -> str | None:
+    """The `P2P-Dest` of a well-formed `MSG D` payload, or None if it deserves 282: not P2P,
+    no P2P-Dest, or a binary part whose length disagrees with its header (§1.9 [rec])."""
+    parsed = split_headers(payload)
+    if parsed is None:
+        return None
+    headers, body = parsed
+    dest = headers.get("p2p-dest", "")
+    if not dest or not _is_p2p(headers):
+        return None
+    binary = len(payload) - body
+    if binary < P2P_HEADER + P2P_FOOTER:
+        return None
+    (chunk,) = _CHUNK_LENGTH.unpack_from(payload, body + 24)
+    if chunk != binary - P2P_HEADER - P2P_FOOTER:
+        return None
+    return dest
+
+
+def p2p_dest(payload: bytes) -> str | None:
+    """`P2P-Dest` of a P2P message sent with a plain ack type, else None."""
+    end = payload.find(b"\r\n\r\n")
+    if end < 0 or b"p2p-dest" not in payload[:end].lower():
+        return None
+    parsed = split_headers(payload)
+    if parsed is None or not _is_p2p(parsed[0]):
+        return None
+    return parsed[0].get("p2p-dest") or None
+
+
+def relay(session: Session, sender: Participant, payload: bytes, dest: str | None) -> bool:
+    """Deliver to the others (or only to `dest` if that is another participant). True when
+    there was someone to deliver to and none of them was gone. (A recipient too slow to take
+    the message is dropped when its output is flushed, and the others then get its BYE.)"""
+    recipients = sender.peers
+    if dest is not None and len(recipients) > 1:
+        target = session.participants.get(normalize_email(dest))
+        if target is not None and target is not sender:
+            recipients = (target,)
+    if not recipients:
+        return False
+    data = b"%s%d\r\n%s" % (sender.msg_prefix, len(payload), payload)
+    delivered = True
+    for recipient in recipients:
+        endpoint = recipient.endpoint
+        if endpoint.closed:
+            delivered = False
+        else:
+            endpoint.send(data)
+    return delivered
+
+
+def handle_msg(conn: SwitchboardController, session: Session, command: Command) -> None:
+    trid = command.trid
+    args = command.args
+    payload = command.payload
+    if trid is None or len(args) != 1 or payload is None:
+        raise ProtocolError("malformed MSG")
+    ack = args[0]
+    sender = conn.participant
+    assert sender is not None
+    if ack == "D":
+        if not sender.dialect.data_ack:
+            raise ProtocolError("MSG D from a client without data messages")
+        dest = data_message_dest(payload)
+        if dest is None:
+            conn.sink.send(error(_ERROR_282, trid))
+            return
+    elif ack in _PLAIN_ACKS:
+        # Routing by P2P-Dest matters only with more than one other participant.
+        dest = p2p_dest(payload) if len(sender.peers) > 1 else None
+    else:
+        raise ProtocolError(f"unknown MSG ack type {ack!r}")
+    delivered = relay(session, sender, payload, dest)
+    if ack == "U":
+        return
+    if delivered:
+        if ack != "N":
+            conn.sink.send(b"ACK %d\r\n" % trid)
+    elif ack != "S":
+        conn.sink.send(b"NAK %d\r\n" % trid)
