@@ -325,7 +325,13 @@ SERVER_SHAPES: dict[str, st.SearchStrategy[Command]] = {
     "SDC OK": shape("SDC", "OK", trid=T),
     "SND OK": shape("SND", "OK", trid=T),
     "IMS": shape("IMS", "0", st.sampled_from(["ON", "OFF"]), trid=T),
-    "error": st.builds(Command, st.sampled_from([f"{int(code):03d}" for code in ErrorCode]), T),
+    "error": st.builds(
+        Command,
+        st.sampled_from([f"{int(code):03d}" for code in ErrorCode]),
+        T,
+        args=st.just(()),
+        payload=st.none(),
+    ),
     # switchboard
     "SB USR OK": shape("USR", "OK", emails, names, trid=T),
     "SB IRO": shape("IRO", small_numbers, small_numbers, emails, names, trid=T),

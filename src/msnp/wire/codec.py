@@ -9,7 +9,7 @@ no transaction id depends on the direction, so a parser is made for one side of 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from msnp.wire.errors import (
     BadPayloadLength,
@@ -51,9 +51,10 @@ SERVER_NO_TRID = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
-    """One protocol command. `args` excludes the trid and, for payload commands, the length."""
+class Command(NamedTuple):
+    """One protocol command. `args` excludes the trid and, for payload commands, the length.
+    A NamedTuple: built for every command on the relay's hot path, and a tuple is several
+    times cheaper to construct than a frozen dataclass."""
 
     name: str
     trid: int | None = None
