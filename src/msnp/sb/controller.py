@@ -49,6 +49,15 @@ class SwitchboardController:
         self.sink.send(data)
         self.sink.close()
 
+    def handle_now(self, command: Command) -> bool:
+        """The hot path: MSG in a live session is relayed without awaiting anything."""
+        session = self.session
+        if session is None or command.name != "MSG":
+            return False
+        session.last_activity = self.hub.clock()
+        messages.handle_msg(self, session, command)
+        return True
+
     async def handle(self, command: Command) -> None:
         session = self.session
         if session is None:

@@ -19,21 +19,31 @@ from msnp.net.connection import Sink
 class Flusher:
     """Flushes every outbox that has output, once per loop iteration."""
 
-    __slots__ = ("_dirty", "_loop")
+    __slots__ = ("_dirty", "_loop", "_scheduled")
 
     def __init__(self) -> None:
         self._dirty: list[Outbox] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
 
     def mark(self, outbox: Outbox) -> None:
-        if not self._dirty:
+        # The connection flushes right after each chunk of input it handles; the scheduled
+        # flush covers output produced elsewhere (tasks, timers). One pending at most.
+        if not self._scheduled:
             loop = self._loop
             if loop is None:
                 loop = self._loop = asyncio.get_running_loop()
-            loop.call_soon(self.flush)
+            loop.call_soon(self._scheduled_flush)
+            self._scheduled = True
         self._dirty.append(outbox)
 
+    def _scheduled_flush(self) -> None:
+        self._scheduled = False
+        self.flush()
+
     def flush(self) -> None:
+        if not self._dirty:
+            return
         dirty, self._dirty = self._dirty, []
         for outbox in dirty:
             outbox.flush()

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 
 from msnp.config import Config, HostPort
-from msnp.net.connection import Sink, run_connection
+from msnp.net.connection import Sink
+from msnp.net.fastpath import CommandProtocol
 from msnp.sb import leaving
 from msnp.sb.controller import SwitchboardController
 from msnp.sb.directory import UserDirectory
@@ -92,20 +93,15 @@ class SwitchboardServer:
         `on_disconnect` when the gateway session ends, as `run_connection` does)."""
         return SwitchboardController(self.hub, Outbox(sink, self._flusher))
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
-            await run_connection(reader, writer, self.controller)
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
+    def _protocol(self) -> CommandProtocol:
+        # MSG is relayed inside data_received; output is flushed once per chunk of input.
+        return CommandProtocol(self.controller, after_input=self._flusher.flush, tasks=self._tasks)
 
     async def start(self) -> int:
         """Listen on `switchboard.listen`; returns the bound port."""
         listen = self._config.switchboard.listen
-        self._server = await asyncio.start_server(self._serve, listen.host, listen.port)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, listen.host, listen.port)
         sockets = self._server.sockets
         self._bound_port = int(sockets[0].getsockname()[1]) if sockets else listen.port
         log.info("switchboard listening on %s:%d, advertised as %s",

@@ -1,0 +1,207 @@
+"""A connection as an asyncio Protocol, for controllers whose hot command needs no await.
+
+`run_connection` wakes a reader task for every read and awaits a coroutine for every
+command. On the switchboard, where most commands are MSG relayed without touching anything
+that awaits, that machinery costs more than the relay itself. Here `data_received` parses
+and hands commands to `handle_now`; only a command that must await (USR, ANS, CAL, OUT...)
+starts a task, and reading pauses until it is done, so commands are still handled strictly
+in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, Protocol, cast
+
+from msnp.net.connection import Controller
+from msnp.wire.codec import Command, Parser
+from msnp.wire.errors import ProtocolError
+
+log = logging.getLogger(__name__)
+
+WATCHDOG_MAX = 2.0  # seconds between idle checks at most
+
+
+class FastController(Controller, Protocol):
+    def handle_now(self, command: Command) -> bool:
+        """Handle `command` without awaiting if it can be; False: `handle` it instead."""
+        ...
+
+
+class TransportSink:
+    """`Sink` over a transport; drops a reader that lets `write_limit` bytes pile up."""
+
+    __slots__ = ("_closed", "_peer", "_transport", "last_activity", "write_limit")
+
+    def __init__(self, transport: asyncio.Transport, write_limit: int) -> None:
+        self._transport = transport
+        peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
+        self._peer: tuple[str, int] = (str(peer[0]), int(peer[1]))
+        self._closed = False
+        self.write_limit = write_limit
+        self.last_activity = time.monotonic()
+
+    @property
+    def peer(self) -> tuple[str, int]:
+        return self._peer
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def send(self, data: bytes) -> None:
+        if self._closed:
+            return
+        transport = self._transport
+        transport.write(data)
+        if transport.get_write_buffer_size() > self.write_limit:
+            log.warning("closing %s:%d: %d bytes unread", *self._peer,
+                        transport.get_write_buffer_size())
+            self._closed = True
+            transport.abort()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._transport.close()
+
+    def lost(self) -> None:
+        """The transport is gone: nothing more can be sent."""
+        self._closed = True
+
+
+class CommandProtocol(asyncio.Protocol):
+    """One connection: bytes -> codec -> `handle_now` (or `handle` in a task)."""
+
+    def __init__(
+        self,
+        make_controller: Callable[[TransportSink], FastController],
+        *,
+        write_limit: int = 1 << 20,
+        after_input: Callable[[], None] | None = None,
+        tasks: set[asyncio.Task[None]] | None = None,
+    ) -> None:
+        self._make_controller = make_controller
+        self._write_limit = write_limit
+        self._after_input = after_input  # e.g. flush coalesced output once per chunk read
+        self._tasks = tasks if tasks is not None else set()
+        self._parser = Parser.for_server()
+        self._backlog: list[bytes] = []
+        self._busy: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._transport: asyncio.Transport | None = None
+        self.sink: TransportSink | None = None
+        self.controller: FastController | None = None
+
+    # ---- asyncio.Protocol -----------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport; they have its methods.
+        transport = cast(asyncio.Transport, transport)
+        self._transport = transport
+        self.sink = TransportSink(transport, self._write_limit)
+        self.controller = self._make_controller(self.sink)
+        self._check_idle()
+
+    def data_received(self, data: bytes) -> None:
+        sink = self.sink
+        assert sink is not None and self._transport is not None
+        sink.last_activity = time.monotonic()
+        if self._busy is not None:  # an awaiting command is running: keep order
+            self._backlog.append(data)
+            self._transport.pause_reading()
+            return
+        try:
+            commands = self._parser.iter_feed(data)
+            self._run_now(commands)
+        except ProtocolError as exc:
+            log.info("protocol error from %s:%d: %s", *sink.peer, exc)
+            sink.close()
+        except Exception:
+            log.exception("error handling input from %s:%d", *sink.peer)
+            sink.close()
+        if self._after_input is not None:
+            self._after_input()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        if self.sink is not None:
+            self.sink.lost()
+        busy = self._busy
+        if busy is not None:  # let the running command finish first, as run_connection does
+            busy.add_done_callback(lambda _: self._spawn(self._disconnect()))
+        else:
+            self._spawn(self._disconnect())
+
+    # ---- internals ----------------------------------------------------------------------
+    def _run_now(self, commands: Iterator[Command]) -> None:
+        controller, sink = self.controller, self.sink
+        assert controller is not None and sink is not None
+        for command in commands:
+            if sink.closed:
+                return
+            if not controller.handle_now(command):
+                assert self._transport is not None
+                self._transport.pause_reading()
+                self._busy = self._spawn(self._run_awaiting(command, commands))
+                return
+
+    async def _run_awaiting(self, first: Command, rest: Iterator[Command]) -> None:
+        controller, sink = self.controller, self.sink
+        assert controller is not None and sink is not None and self._transport is not None
+        try:
+            await controller.handle(first)
+            while not sink.closed:
+                for command in rest:
+                    if sink.closed:
+                        break
+                    if not controller.handle_now(command):
+                        await controller.handle(command)
+                if not self._backlog:
+                    break
+                rest = self._parser.iter_feed(self._backlog.pop(0))
+        except ProtocolError as exc:
+            log.info("protocol error from %s:%d: %s", *sink.peer, exc)
+            sink.close()
+        except Exception:
+            log.exception("error handling input from %s:%d", *sink.peer)
+            sink.close()
+        finally:
+            self._busy = None
+            if self._after_input is not None:
+                self._after_input()
+            if not sink.closed:
+                self._transport.resume_reading()
+
+    async def _disconnect(self) -> None:
+        if self.controller is not None:
+            try:
+                await self.controller.on_disconnect()
+            except Exception:
+                log.exception("error while closing a switchboard connection")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _check_idle(self) -> None:
+        sink, controller = self.sink, self.controller
+        if sink is None or controller is None or sink.closed:
+            return
+        loop = asyncio.get_running_loop()
+        timeout = controller.idle_timeout()
+        if timeout is None:
+            self._watchdog = loop.call_later(WATCHDOG_MAX, self._check_idle)
+            return
+        silent = time.monotonic() - sink.last_activity
+        if silent >= timeout:
+            log.info("closing %s:%d after %.0f s of silence", *sink.peer, silent)
+            sink.close()
+            return
+        delay = min(max(0.05, timeout - silent), WATCHDOG_MAX)
+        self._watchdog = loop.call_later(delay, self._check_idle)
