@@ -82,7 +82,9 @@ class Parser:
     """Feed it bytes as they arrive; it returns whole commands. After a ProtocolError the
     parser is dead (every later call raises again): the caller must close the connection."""
 
-    __slots__ = ("_buffer", "_error", "_max_line", "_no_trid", "_payload_limits", "_pending")
+    __slots__ = (
+        "_buffer", "_error", "_max_line", "_no_trid", "_payload_limits", "_pending", "_pos",
+    )
 
     def __init__(
         self,
@@ -91,6 +93,9 @@ class Parser:
         max_line: int = MAX_LINE_LENGTH,
     ) -> None:
         self._buffer = bytearray()
+        # Consumed bytes are dropped once per feed, not once per command (which would move
+        # the rest of a large read for every command in it).
+        self._pos = 0
         self._payload_limits = payload_limits
         self._no_trid = no_trid
         self._max_line = max_line
@@ -109,7 +114,7 @@ class Parser:
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer)
+        return len(self._buffer) - self._pos
 
     def feed(self, data: bytes) -> list[Command]:
         return list(self.iter_feed(data))
@@ -122,31 +127,36 @@ class Parser:
             while True:
                 command = self._next()
                 if command is None:
-                    return
+                    break
                 yield command
         except ProtocolError as exc:
             self._error = exc
             self._buffer.clear()
+            self._pos = 0
             raise
+        if self._pos:
+            del self._buffer[: self._pos]
+            self._pos = 0
 
     def _next(self) -> Command | None:
         buffer = self._buffer
+        pos = self._pos
         if self._pending is not None:
             pending_name, pending_trid, pending_args, length = self._pending
-            if len(buffer) < length:
+            if len(buffer) - pos < length:
                 return None
-            payload = bytes(buffer[:length])
-            del buffer[:length]
+            payload = bytes(buffer[pos : pos + length])
+            self._pos = pos + length
             self._pending = None
             return Command(pending_name, pending_trid, pending_args, payload)
         while True:
-            end = buffer.find(b"\n")
+            end = buffer.find(b"\n", pos)
             if end < 0:
-                if len(buffer) > self._max_line + 1:
+                if len(buffer) - pos > self._max_line + 1:
                     raise LineTooLong(f"line longer than {self._max_line} bytes")
                 return None
-            line = buffer[:end]
-            del buffer[: end + 1]
+            line = buffer[pos:end]
+            pos = self._pos = end + 1
             if line.endswith(b"\r"):
                 del line[-1]
             if len(line) > self._max_line:
@@ -175,9 +185,9 @@ class Parser:
         if length > limit:
             raise PayloadTooLarge(name, length, limit)
         args = tuple(words[1:-1])
-        if len(buffer) >= length:  # the whole payload is already here
-            payload = bytes(buffer[:length])
-            del buffer[:length]
+        if len(buffer) - pos >= length:  # the whole payload is already here
+            payload = bytes(buffer[pos : pos + length])
+            self._pos = pos + length
             return Command(name, trid, args, payload)
         self._pending = (name, trid, args, length)
         return None
