@@ -52,7 +52,11 @@ def _serve(data_dir: str, accounts: int, ready: Any, stop: Any) -> None:
             {
                 "server": {"data_dir": data_dir},
                 "dispatch": {"listen": "127.0.0.1:0"},
-                "notification": {"listen": "127.0.0.1:0", "challenge_delay": 3600},
+                "notification": {
+                    "listen": "127.0.0.1:0",
+                    "challenge_delay": 3600,
+                    "max_connections_per_ip": 100_000,  # every client is 127.0.0.1
+                },
                 "switchboard": {"listen": "127.0.0.1:0"},
                 "http": {"listen": "127.0.0.1:0"},
                 "https": {"listen": "127.0.0.1:0"},
@@ -245,12 +249,20 @@ async def baseline(count: int, concurrency: int, round_trips: int) -> float:
     return elapsed
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def measure(ports: dict[str, int], logins: int, concurrency: int) -> dict[str, Any]:
+async def measure(
+    ports: dict[str, int], logins: int, concurrency: int, server_pid: int
+) -> dict[str, Any]:
     tls = _tls()
     # Pre-issue tickets for the NS-only phase (Passport done beforehand, outside the timing).
     challenge = "lc=1033,id=507,tw=40"
@@ -264,7 +276,10 @@ async def measure(ports: dict[str, int], logins: int, concurrency: int) -> dict[
 
         return await ns_login(ports["notification"], f"user{i}@bench.example", ticket)
 
+    server_before, client_before = process_cpu(server_pid), time.process_time()
     ns_elapsed, ns_lat = await run_logins(half, concurrency, ns_only)
+    ns_server_cpu = process_cpu(server_pid) - server_before
+    ns_client_cpu = time.process_time() - client_before
     await asyncio.sleep(0.5)  # let the server finish the sign-outs
 
     # Messenger asks the nexus once and caches DALogin; every login does the rest in full.
@@ -273,13 +288,20 @@ async def measure(ports: dict[str, int], logins: int, concurrency: int) -> dict[
     async def full(i: int) -> Line:
         return await full_login(ports, tls, f"user{half + i}@bench.example", login_path)
 
+    server_before, client_before = process_cpu(server_pid), time.process_time()
     full_elapsed, full_lat = await run_logins(logins, concurrency, full)
+    full_server_cpu = process_cpu(server_pid) - server_before
+    full_client_cpu = time.process_time() - client_before
     base_elapsed = await baseline(logins, concurrency, round_trips=6)
     return {
         "ns_only": {"logins": half, "seconds": ns_elapsed, "per_second": half / ns_elapsed,
-                    "p50_ms": _pct(ns_lat, 0.5), "p99_ms": _pct(ns_lat, 0.99)},
+                    "p50_ms": _pct(ns_lat, 0.5), "p99_ms": _pct(ns_lat, 0.99),
+                    "server_cpu_ms_per_login": ns_server_cpu / half * 1000,
+                    "client_cpu_share": ns_client_cpu / ns_elapsed},
         "full": {"logins": logins, "seconds": full_elapsed, "per_second": logins / full_elapsed,
-                 "p50_ms": _pct(full_lat, 0.5), "p99_ms": _pct(full_lat, 0.99)},
+                 "p50_ms": _pct(full_lat, 0.5), "p99_ms": _pct(full_lat, 0.99),
+                 "server_cpu_ms_per_login": full_server_cpu / logins * 1000,
+                 "client_cpu_share": full_client_cpu / full_elapsed},
         "baseline_echo": {"connections": logins, "round_trips": 6, "seconds": base_elapsed,
                           "per_second": logins / base_elapsed},
     }
@@ -303,20 +325,26 @@ def main() -> None:
         print(f"creating {2 * logins} accounts...", flush=True)
         ports = ready_recv.recv()
         try:
-            result = asyncio.run(measure(ports, logins, args.concurrency))
+            assert server.pid is not None
+            result = asyncio.run(measure(ports, logins, args.concurrency, server.pid))
         finally:
             stop_send.send(True)
             server.join(30)
 
+    def row(name: str, key: str, target: str) -> list[str]:
+        r = result[key]
+        return [name, f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+                f"{r['server_cpu_ms_per_login']:.2f}", f"{r['client_cpu_share']:.0%}", target]
+
     rows = [
-        ["full login (DS+Passport+NS+SYN+CHG)", f"{result['full']['per_second']:.0f}",
-         f"{result['full']['p50_ms']:.1f}", f"{result['full']['p99_ms']:.1f}", "100"],
-        ["NS-only login (pre-issued ticket)", f"{result['ns_only']['per_second']:.0f}",
-         f"{result['ns_only']['p50_ms']:.1f}", f"{result['ns_only']['p99_ms']:.1f}", "1000"],
+        row("full login (DS+Passport+NS+SYN+CHG)", "full", "100"),
+        row("NS-only login (pre-issued ticket)", "ns_only", "1000"),
         ["baseline: 6 echo round trips/conn", f"{result['baseline_echo']['per_second']:.0f}",
-         "", "", ""],
+         "", "", "", "", ""],
     ]
-    print(format_table(["operation", "per second", "p50 ms", "p99 ms", "target/s"], rows))
+    headers = ["operation", "per second", "p50 ms", "p99 ms", "server CPU ms/login",
+               "load generator CPU", "target/s"]
+    print(format_table(headers, rows))
     ratio = result["baseline_echo"]["per_second"] / result["ns_only"]["per_second"]
     print(f"NS-only login costs {ratio:.1f}x a bare 6-round-trip connection")
     path = write_json("login", {"machine": machine_info(), "concurrency": args.concurrency,
