@@ -117,7 +117,12 @@ def server_main(control: Connection) -> None:
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         ringer = BenchRinger()
-        config = Config(switchboard=SwitchboardConfig(listen=HostPort("127.0.0.1", 0)))
+        # Every benchmark client connects from 127.0.0.1.
+        config = Config(
+            switchboard=SwitchboardConfig(
+                listen=HostPort("127.0.0.1", 0), max_connections_per_ip=100_000
+            )
+        )
         sb = SwitchboardServer(config, MemoryTicketStore(), ringer, BenchDirectory())
         sb_port = await sb.start()
         waiting: dict[bytes, RelayProtocol] = {}

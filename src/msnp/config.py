@@ -88,6 +88,7 @@ class SwitchboardConfig:
     listen: HostPort = HostPort("127.0.0.1", 1864)
     advertise: HostPort | None = None
     max_participants: int = 50
+    max_connections_per_ip: int = 200
     auth_timeout: float = 60.0
     idle_timeout: float = 300.0  # a session with no traffic for this long is closed
     ticket_lifetime: float = 120.0

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Protocol, cast
 
-from msnp.net.connection import Controller
+from msnp.net.connection import AddressLimiter, Controller
 from msnp.wire.codec import Command, Parser
 from msnp.wire.errors import ProtocolError
 
@@ -83,11 +83,14 @@ class CommandProtocol(asyncio.Protocol):
         write_limit: int = 1 << 20,
         after_input: Callable[[], None] | None = None,
         tasks: set[asyncio.Task[None]] | None = None,
+        limiter: AddressLimiter | None = None,
     ) -> None:
         self._make_controller = make_controller
         self._write_limit = write_limit
         self._after_input = after_input  # e.g. flush coalesced output once per chunk read
         self._tasks = tasks if tasks is not None else set()
+        self._limiter = limiter
+        self._address: str | None = None  # counted against the limiter while open
         self._parser = Parser.for_server()
         self._backlog: list[bytes] = []
         self._busy: asyncio.Task[None] | None = None
@@ -101,13 +104,23 @@ class CommandProtocol(asyncio.Protocol):
         # uvloop's transports do not subclass asyncio.Transport; they have its methods.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
+        if self._limiter is not None:
+            address = str((transport.get_extra_info("peername") or ("?", 0))[0])
+            if not self._limiter.acquire(address):
+                log.warning("refusing %s: %d connections open", address,
+                            self._limiter.per_address)
+                transport.abort()
+                return
+            self._address = address
         self.sink = TransportSink(transport, self._write_limit)
         self.controller = self._make_controller(self.sink)
         self._check_idle()
 
     def data_received(self, data: bytes) -> None:
         sink = self.sink
-        assert sink is not None and self._transport is not None
+        if sink is None:  # refused in connection_made
+            return
+        assert self._transport is not None
         sink.last_activity = time.monotonic()
         if self._busy is not None:  # an awaiting command is running: keep order
             self._backlog.append(data)
@@ -126,6 +139,8 @@ class CommandProtocol(asyncio.Protocol):
             self._after_input()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._limiter is not None and self._address is not None:
+            self._limiter.release(self._address)
         if self._watchdog is not None:
             self._watchdog.cancel()
         if self.sink is not None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from msnp.config import Config, HostPort
-from msnp.net.connection import Sink
+from msnp.net.connection import AddressLimiter, Sink
 from msnp.net.fastpath import CommandProtocol
 from msnp.sb import leaving
 from msnp.sb.controller import SwitchboardController
@@ -70,6 +70,7 @@ class SwitchboardServer:
             clock=clock,
         )
         self._flusher = Flusher()
+        self._limiter = AddressLimiter(sb.max_connections_per_ip)
         self._server: asyncio.Server | None = None
         self._bound_port: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -95,7 +96,12 @@ class SwitchboardServer:
 
     def _protocol(self) -> CommandProtocol:
         # MSG is relayed inside data_received; output is flushed once per chunk of input.
-        return CommandProtocol(self.controller, after_input=self._flusher.flush, tasks=self._tasks)
+        return CommandProtocol(
+            self.controller,
+            after_input=self._flusher.flush,
+            tasks=self._tasks,
+            limiter=self._limiter,
+        )
 
     async def start(self) -> int:
         """Listen on `switchboard.listen`; returns the bound port."""
