@@ -26,6 +26,7 @@ from msnp.ns.session import NotificationSession
 from msnp.sb.server import SwitchboardServer
 from msnp.services.accounts import AccountService
 from msnp.services.lists import ListService
+from msnp.services.mailer import SmtpMailer
 from msnp.services.models import ListBits, ServiceError
 from msnp.services.passwords import PasswordHasher
 from msnp.services.presence import PresenceService
@@ -156,6 +157,10 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             switchboard=switchboard.tickets,
             secret=secrets.token_bytes(32),
         )
+        if config.smtp.host:
+            mailer = SmtpMailer(config.smtp, config.web_base_url)
+            context.mailer = mailer
+            closers.append(mailer.close)
         ns_limit = config.notification.write_buffer_limit
 
         def make_ns(sink: TcpSink) -> NotificationSession:
