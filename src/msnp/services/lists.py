@@ -15,10 +15,7 @@ Choices where the reference is silent or unconfirmed:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from sqlalchemy import bindparam, delete, exists, func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from msnp.services.models import (
@@ -36,10 +33,9 @@ from msnp.services.models import (
     ServiceError,
 )
 from msnp.services.privacy import allows_bits
+from msnp.store import list_queries as lq
 from msnp.store.database import Database
 from msnp.store.queries import (
-    PROPERTY_COLUMNS,
-    AnyRow,
     account_from_row,
     bump_version,
     find_account,
@@ -73,130 +69,6 @@ def _list_limit(list_name: ListBits) -> int:
     return MAX_FORWARD_LIST if list_name == ListBits.FL else MAX_LIST_ENTRIES
 
 
-async def _owner(conn: AsyncConnection, owner_key: str) -> AnyRow:
-    row = await find_account(conn, owner_key)
-    if row is None:
-        raise ServiceError(ErrorCode.INVALID_USER, f"no account {owner_key}")
-    return row
-
-
-async def _owner_id(conn: AsyncConnection, owner_key: str) -> int:
-    result = await conn.execute(select(accounts.c.id).where(accounts.c.email_key == owner_key))
-    owner_id = result.scalar()
-    if owner_id is None:
-        raise ServiceError(ErrorCode.INVALID_USER, f"no account {owner_key}")
-    return int(owner_id)
-
-
-async def _entry(conn: AsyncConnection, owner_id: int, contact_id: int) -> AnyRow | None:
-    result = await conn.execute(
-        select(contacts.c.lists, contacts.c.stored_name).where(
-            contacts.c.owner_id == owner_id, contacts.c.contact_id == contact_id
-        )
-    )
-    return result.first()
-
-
-async def _entry_groups(conn: AsyncConnection, owner_id: int, contact_id: int) -> set[int]:
-    result = await conn.execute(
-        select(contact_groups.c.group_id).where(
-            contact_groups.c.owner_id == owner_id, contact_groups.c.contact_id == contact_id
-        )
-    )
-    return {int(gid) for gid in result.scalars()}
-
-
-async def _group_exists(conn: AsyncConnection, owner_id: int, group_id: int) -> bool:
-    result = await conn.execute(
-        select(groups.c.group_id).where(
-            groups.c.owner_id == owner_id, groups.c.group_id == group_id
-        )
-    )
-    return result.first() is not None
-
-
-async def _clear_bits(conn: AsyncConnection, owner_id: int, contact_id: int, bits: int) -> None:
-    """Clear list bits of an entry atomically; an entry left with no bits is deleted."""
-    where = (contacts.c.owner_id == owner_id, contacts.c.contact_id == contact_id)
-    await conn.execute(
-        update(contacts).where(*where).values(lists=contacts.c.lists.bitwise_and(~bits & 0xF))
-    )
-    await conn.execute(delete(contacts).where(*where, contacts.c.lists == 0))
-
-
-async def _place_groupless_in_zero(conn: AsyncConnection, owner_id: int) -> None:
-    """Give every FL entry of the owner that has no group membership group 0."""
-    member = exists().where(
-        contact_groups.c.owner_id == contacts.c.owner_id,
-        contact_groups.c.contact_id == contacts.c.contact_id,
-    )
-    orphans = select(
-        contacts.c.owner_id, contacts.c.contact_id, literal(0, groups.c.group_id.type)
-    ).where(
-        contacts.c.owner_id == owner_id,
-        contacts.c.lists.bitwise_and(int(ListBits.FL)) != 0,
-        ~member,
-    )
-    await conn.execute(
-        insert(contact_groups).from_select(["owner_id", "contact_id", "group_id"], orphans)
-    )
-
-
-def _contact_from_row(row: AnyRow, group_ids: Iterable[int]) -> Contact:
-    lists = ListBits(row.lists)
-    # Phone numbers are shown only to those the contact allows (their BLP and their lists).
-    allowed = allows_bits(row.their_blp, row.their_lists or 0)
-    return Contact(
-        email=row.email_key,
-        stored_name=row.stored_name,
-        lists=lists,
-        groups=tuple(sorted(group_ids)) if ListBits.FL in lists else (),
-        properties=properties_from_row(row, CONTACT_PROPERTIES) if allowed else {},
-    )
-
-
-def _contacts_select(owner: Any) -> Any:
-    """An owner's contacts with at least one list bit; `owner` is a value or a bindparam.
-    Each row also carries the contact's BLP and their lists' bits for the owner, which
-    decide whether the owner may see the contact's phone numbers."""
-    theirs = contacts.alias("theirs")
-    return (
-        select(
-            contacts.c.contact_id,
-            contacts.c.stored_name,
-            contacts.c.lists,
-            accounts.c.email_key,
-            accounts.c.blp.label("their_blp"),
-            theirs.c.lists.label("their_lists"),
-            *(PROPERTY_COLUMNS[p] for p in CONTACT_PROPERTIES),
-        )
-        .join(accounts, accounts.c.id == contacts.c.contact_id)
-        .outerjoin(
-            theirs,
-            (theirs.c.owner_id == contacts.c.contact_id)
-            & (theirs.c.contact_id == contacts.c.owner_id),
-        )
-        .where(contacts.c.owner_id == owner, contacts.c.lists != 0)
-        .order_by(accounts.c.email_key)
-    )
-
-
-def _contacts_query(owner_id: int) -> Any:
-    return _contacts_select(owner_id)
-
-
-# The snapshot is read at every login: its statements are built once, with bind parameters.
-_SNAPSHOT_GROUPS = (
-    select(groups.c.group_id, groups.c.name)
-    .where(groups.c.owner_id == bindparam("owner"))
-    .order_by(groups.c.group_id)
-)
-_SNAPSHOT_MEMBERSHIPS = select(contact_groups.c.contact_id, contact_groups.c.group_id).where(
-    contact_groups.c.owner_id == bindparam("owner")
-)
-_SNAPSHOT_CONTACTS = _contacts_select(bindparam("owner"))
-
-
 class ListService:
     """Contact lists, groups and privacy settings of accounts in `db`. Every method takes
     e-mail addresses in any letter case; names are decoded text."""
@@ -210,16 +82,16 @@ class ListService:
         owner_key = normalize_email(email)
 
         async def load(conn: AsyncConnection) -> ListSnapshot:
-            account = account_from_row(await _owner(conn, owner_key))
+            account = account_from_row(await lq.owner_row(conn, owner_key))
             owner = {"owner": account.id}
-            group_rows = await conn.execute(_SNAPSHOT_GROUPS, owner)
+            group_rows = await conn.execute(lq.SNAPSHOT_GROUPS, owner)
             group_list = tuple(Group(int(r.group_id), r.name) for r in group_rows)
             memberships: dict[int, list[int]] = {}
-            for r in await conn.execute(_SNAPSHOT_MEMBERSHIPS, owner):
+            for r in await conn.execute(lq.SNAPSHOT_MEMBERSHIPS, owner):
                 memberships.setdefault(r.contact_id, []).append(int(r.group_id))
-            contact_rows = await conn.execute(_SNAPSHOT_CONTACTS, owner)
+            contact_rows = await conn.execute(lq.SNAPSHOT_CONTACTS, owner)
             contact_list = tuple(
-                _contact_from_row(r, memberships.get(r.contact_id, ())) for r in contact_rows
+                lq.contact_from_row(r, memberships.get(r.contact_id, ())) for r in contact_rows
             )
             return ListSnapshot(account=account, groups=group_list, contacts=contact_list)
 
@@ -231,15 +103,15 @@ class ListService:
         contact_key = normalize_email(contact_email)
 
         async def load(conn: AsyncConnection) -> Contact | None:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             row = (
                 await conn.execute(
-                    _contacts_query(owner_id).where(accounts.c.email_key == contact_key)
+                    lq.contacts_query(owner_id).where(accounts.c.email_key == contact_key)
                 )
             ).first()
             if row is None:
                 return None
-            return _contact_from_row(row, await _entry_groups(conn, owner_id, row.contact_id))
+            return lq.contact_from_row(row, await lq.entry_groups(conn, owner_id, row.contact_id))
 
         return await self._db.read(load)
 
@@ -264,7 +136,7 @@ class ListService:
         gid = (0 if group_id is None else group_id) if bit == ListBits.FL else None
 
         async def add(conn: AsyncConnection) -> ListChange:
-            owner_row = await _owner(conn, owner_key)
+            owner_row = await lq.owner_row(conn, owner_key)
             contact_row = await find_account(conn, contact_key)
             if contact_row is None:
                 raise ServiceError(ErrorCode.INVALID_USER)
@@ -275,15 +147,15 @@ class ListService:
                 raise ServiceError(ErrorCode.INVALID_USER, f"no account {owner_key}")
             owner_id: int = owner_row.id
             contact_id: int = contact_row.id
-            if gid is not None and not await _group_exists(conn, owner_id, gid):
+            if gid is not None and not await lq.group_exists(conn, owner_id, gid):
                 raise ServiceError(ErrorCode.INVALID_GROUP)
-            entry = await _entry(conn, owner_id, contact_id)
+            entry = await lq.entry(conn, owner_id, contact_id)
             lists = ListBits(entry.lists) if entry is not None else ListBits.NONE
 
             if bit == ListBits.FL and ListBits.FL in lists:
                 # Already watched: this ADD puts them in one more group.
                 assert gid is not None
-                if gid in await _entry_groups(conn, owner_id, contact_id):
+                if gid in await lq.entry_groups(conn, owner_id, contact_id):
                     raise ServiceError(ErrorCode.ALREADY_THERE)
                 await conn.execute(
                     insert(contact_groups).values(
@@ -363,7 +235,7 @@ class ListService:
                 member=owner_key,
                 member_name=owner_row.display_name,
             )
-            theirs = await _entry(conn, contact_id, owner_id)
+            theirs = await lq.entry(conn, contact_id, owner_id)
             shown = allows_bits(contact_row.blp, theirs.lists if theirs is not None else 0)
             properties = properties_from_row(contact_row, CONTACT_PROPERTIES) if shown else {}
             return ListChange(version, contact_key, stored_name, gid, reverse, properties)
@@ -385,22 +257,22 @@ class ListService:
         gid = group_id if bit == ListBits.FL else None
 
         async def remove(conn: AsyncConnection) -> ListChange:
-            owner_row = await _owner(conn, owner_key)
+            owner_row = await lq.owner_row(conn, owner_key)
             owner_id: int = owner_row.id
             contact_row = await find_account(conn, contact_key)
             contact_ids = () if contact_row is None else (contact_row.id,)
             await lock_accounts(conn, (owner_id, *contact_ids))
-            if gid is not None and not await _group_exists(conn, owner_id, gid):
+            if gid is not None and not await lq.group_exists(conn, owner_id, gid):
                 raise ServiceError(ErrorCode.INVALID_GROUP)
             if contact_row is None:
                 raise ServiceError(ErrorCode.NOT_ON_LIST)
             contact_id: int = contact_row.id
-            entry = await _entry(conn, owner_id, contact_id)
+            entry = await lq.entry(conn, owner_id, contact_id)
             if entry is None or not entry.lists & bit:
                 raise ServiceError(ErrorCode.NOT_ON_LIST)
 
             if gid is not None:
-                if gid not in await _entry_groups(conn, owner_id, contact_id):
+                if gid not in await lq.entry_groups(conn, owner_id, contact_id):
                     raise ServiceError(ErrorCode.PRINCIPAL_NOT_IN_GROUP)
                 await conn.execute(
                     delete(contact_groups).where(
@@ -409,7 +281,7 @@ class ListService:
                         contact_groups.c.group_id == gid,
                     )
                 )
-                await _place_groupless_in_zero(conn, owner_id)
+                await lq.place_groupless_in_zero(conn, owner_id)
                 version = await bump_version(conn, owner_id)
                 return ListChange(version, contact_key, entry.stored_name, gid)
 
@@ -420,13 +292,13 @@ class ListService:
                         contact_groups.c.contact_id == contact_id,
                     )
                 )
-            await _clear_bits(conn, owner_id, contact_id, int(bit))
+            await lq.clear_bits(conn, owner_id, contact_id, int(bit))
             version = await bump_version(conn, owner_id)
             if bit != ListBits.FL:
                 return ListChange(version, contact_key, entry.stored_name, None)
 
             # The contact loses the owner from their RL.
-            await _clear_bits(conn, contact_id, owner_id, int(ListBits.RL))
+            await lq.clear_bits(conn, contact_id, owner_id, int(ListBits.RL))
             reverse_version = await bump_version(conn, contact_id)
             reverse = ReverseListChange(
                 owner=contact_key,
@@ -447,7 +319,7 @@ class ListService:
             raise ServiceError(ErrorCode.GROUP_NAME_TOO_LONG)
 
         async def add(conn: AsyncConnection) -> tuple[int, int]:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             version = await bump_version(conn, owner_id)
             existing = {
                 int(r.group_id): r.name
@@ -475,7 +347,7 @@ class ListService:
             raise ServiceError(ErrorCode.CANNOT_REMOVE_GROUP_ZERO)
 
         async def remove(conn: AsyncConnection) -> int:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             version = await bump_version(conn, owner_id)
             result = await conn.execute(
                 delete(groups)
@@ -485,7 +357,7 @@ class ListService:
             if result.first() is None:
                 raise ServiceError(ErrorCode.INVALID_GROUP)
             # Its memberships went with it (foreign key cascade).
-            await _place_groupless_in_zero(conn, owner_id)
+            await lq.place_groupless_in_zero(conn, owner_id)
             return version
 
         return await self._db.write(remove)
@@ -495,7 +367,7 @@ class ListService:
         owner_key = normalize_email(owner)
 
         async def rename(conn: AsyncConnection) -> int:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             version = await bump_version(conn, owner_id)
             clash = await conn.execute(
                 select(groups.c.group_id).where(
@@ -524,7 +396,7 @@ class ListService:
         owner_key = normalize_email(owner)
 
         async def rename(conn: AsyncConnection) -> int:
-            return await bump_version(conn, await _owner_id(conn, owner_key), display_name=name)
+            return await bump_version(conn, await lq.owner_id(conn, owner_key), display_name=name)
 
         return await self._db.write(rename)
 
@@ -534,7 +406,7 @@ class ListService:
         contact_key = normalize_email(contact)
 
         async def rename(conn: AsyncConnection) -> int:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             version = await bump_version(conn, owner_id)
             contact_id = select(accounts.c.id).where(accounts.c.email_key == contact_key)
             result = await conn.execute(
@@ -570,7 +442,7 @@ class ListService:
         owner_key = normalize_email(owner)
 
         async def change(conn: AsyncConnection) -> int:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             # One statement: compare and set cannot be split by a concurrent change.
             result = await conn.execute(
                 update(accounts)
@@ -598,7 +470,7 @@ class ListService:
         owner_key = normalize_email(owner)
 
         async def change(conn: AsyncConnection) -> int:
-            owner_id = await _owner_id(conn, owner_key)
+            owner_id = await lq.owner_id(conn, owner_key)
             version = await bump_version(conn, owner_id, **{prop.lower(): stored})
             if prop in CONTACT_PROPERTIES:
                 # Every list that lists the owner shows these values as BPR lines in SYN, so
