@@ -14,8 +14,8 @@ from msnp.config import Config, HostPort
 from msnp.ds.routes import DISPATCH_ROUTES
 from msnp.net.connection import (
     AddressLimiter,
+    Sink,
     StreamHandler,
-    TcpSink,
     limit_per_address,
     run_connection,
 )
@@ -33,6 +33,7 @@ from msnp.services.presence import PresenceService
 from msnp.services.tickets import MemoryTicketStore, PassportTickets, RedisTicketStore, TicketStore
 from msnp.store.database import Database
 from msnp.web.admin import install_admin
+from msnp.web.gateway import Gateway, install_gateway
 from msnp.web.passport import build_http_app
 from msnp.web.router import Router
 from msnp.web.server import HttpServer
@@ -163,10 +164,10 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             closers.append(mailer.close)
         ns_limit = config.notification.write_buffer_limit
 
-        def make_ns(sink: TcpSink) -> NotificationSession:
+        def make_ns(sink: Sink) -> NotificationSession:
             return NotificationSession(context, sink, NOTIFICATION_ROUTES)
 
-        def make_ds(sink: TcpSink) -> NotificationSession:
+        def make_ds(sink: Sink) -> NotificationSession:
             return NotificationSession(context, sink, DISPATCH_ROUTES)
 
         async def serve_ns(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -195,6 +196,10 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         router.include(build_http_app(config, accounts, passport))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
         install_admin(router, config, db, presence)
+        if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
+            gateway = Gateway(config.gateway, {"NS": make_ns, "SB": switchboard.controller})
+            install_gateway(router, gateway)
+            closers.append(gateway.close)
         for server in servers:
             await server.start_serving()
 

@@ -113,6 +113,17 @@ class HttpsConfig:
 
 
 @dataclass(frozen=True)
+class GatewayConfig:
+    """The HTTP polling gateway, `POST /gateway/gateway.dll` on the http(s) listeners."""
+
+    enabled: bool = True
+    idle_timeout: float = 60.0  # no request on a tunnel for this long: treated as a TCP close
+    max_sessions: int = 10000
+    max_sessions_per_ip: int = 200
+    max_queued: int = 1 << 20  # bytes waiting for the next request before the tunnel is dropped
+
+
+@dataclass(frozen=True)
 class PassportConfig:
     # What `PassportURLs: DALogin=` names: host[:port]/path, never a scheme (clients add it).
     # Default: the https listener's address + /login2.srf.
@@ -172,6 +183,7 @@ class Config:
     switchboard: SwitchboardConfig = field(default_factory=SwitchboardConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     https: HttpsConfig = field(default_factory=HttpsConfig)
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
     passport: PassportConfig = field(default_factory=PassportConfig)
     client_version: ClientVersionConfig = field(default_factory=ClientVersionConfig)
     web: WebConfig = field(default_factory=WebConfig)
