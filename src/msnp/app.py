@@ -34,6 +34,7 @@ from msnp.services.tickets import MemoryTicketStore, PassportTickets, RedisTicke
 from msnp.store.database import Database
 from msnp.web.admin import install_admin
 from msnp.web.gateway import Gateway, install_gateway
+from msnp.web.pages import install_pages
 from msnp.web.passport import build_http_app
 from msnp.web.router import Router
 from msnp.web.server import HttpServer
@@ -196,6 +197,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         router.include(build_http_app(config, accounts, passport))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
         install_admin(router, config, db, presence)
+        install_pages(router, config, accounts, presence, switchboard, db, addresses)
         if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
             gateway = Gateway(config.gateway, {"NS": make_ns, "SB": switchboard.controller})
             install_gateway(router, gateway)

@@ -152,6 +152,11 @@ class WebConfig:
     # Base URL of the service's own pages, used in `URL` replies and MsgrConfig.
     # Default: http://<http listen address>.
     base_url: str | None = None
+    # Self-service sign-up at /register; off: the page says so and accounts are made by
+    # `msnp user add`.
+    registration: bool = True
+    # Sign-ups accepted per client address in an hour (0: no limit).
+    registrations_per_hour: int = 5
 
 
 @dataclass(frozen=True)
