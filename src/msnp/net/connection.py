@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from msnp.wire.codec import Command, Parser
 from msnp.wire.errors import ProtocolError
@@ -44,12 +44,14 @@ class Controller(Protocol):
         """Seconds of silence after which the connection is closed (None: never)."""
 
 
-class TcpSink:
-    __slots__ = ("_closed", "_peer", "_writer", "last_activity", "write_limit")
+class TransportSink:
+    """`Sink` over a transport; drops a reader that lets `write_limit` bytes pile up."""
 
-    def __init__(self, writer: asyncio.StreamWriter, write_limit: int) -> None:
-        self._writer = writer
-        peer = writer.get_extra_info("peername") or ("0.0.0.0", 0)
+    __slots__ = ("_closed", "_peer", "_transport", "last_activity", "write_limit")
+
+    def __init__(self, transport: asyncio.Transport, write_limit: int) -> None:
+        self._transport = transport
+        peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
         self._peer: tuple[str, int] = (str(peer[0]), int(peer[1]))
         self._closed = False
         self.write_limit = write_limit
@@ -66,31 +68,35 @@ class TcpSink:
     def send(self, data: bytes) -> None:
         if self._closed:
             return
-        transport = self._writer.transport
+        transport = self._transport
         transport.write(data)
         # A reader that cannot keep up is dropped rather than buffered without bound.
         if transport.get_write_buffer_size() > self.write_limit:
             log.warning("closing %s:%d: %d bytes unread", *self._peer,
                         transport.get_write_buffer_size())
-            transport.abort()
             self._closed = True
+            transport.abort()
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._writer.close()
+            self._transport.close()
+
+    def lost(self) -> None:
+        """The transport is gone: nothing more can be sent."""
+        self._closed = True
 
 
 async def run_connection(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    make_controller: Callable[[TcpSink], Controller],
+    make_controller: Callable[[TransportSink], Controller],
     *,
     write_limit: int = 1 << 20,
     make_parser: Callable[[], Parser] = Parser.for_server,
 ) -> None:
     """Serve one connection until it closes. Commands are handled strictly in order."""
-    sink = TcpSink(writer, write_limit)
+    sink = TransportSink(cast(asyncio.Transport, writer.transport), write_limit)
     controller = make_controller(sink)
     parser = make_parser()
     loop = asyncio.get_running_loop()

@@ -16,61 +16,16 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Protocol, cast
 
-from msnp.net.connection import AddressLimiter, Controller
+from msnp.net.connection import WATCHDOG_MAX, AddressLimiter, Controller, TransportSink
 from msnp.wire.codec import Command, Parser
 from msnp.wire.errors import ProtocolError
 
 log = logging.getLogger(__name__)
 
-WATCHDOG_MAX = 2.0  # seconds between idle checks at most
-
-
 class FastController(Controller, Protocol):
     def handle_now(self, command: Command) -> bool:
         """Handle `command` without awaiting if it can be; False: `handle` it instead."""
         ...
-
-
-class TransportSink:
-    """`Sink` over a transport; drops a reader that lets `write_limit` bytes pile up."""
-
-    __slots__ = ("_closed", "_peer", "_transport", "last_activity", "write_limit")
-
-    def __init__(self, transport: asyncio.Transport, write_limit: int) -> None:
-        self._transport = transport
-        peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
-        self._peer: tuple[str, int] = (str(peer[0]), int(peer[1]))
-        self._closed = False
-        self.write_limit = write_limit
-        self.last_activity = time.monotonic()
-
-    @property
-    def peer(self) -> tuple[str, int]:
-        return self._peer
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def send(self, data: bytes) -> None:
-        if self._closed:
-            return
-        transport = self._transport
-        transport.write(data)
-        if transport.get_write_buffer_size() > self.write_limit:
-            log.warning("closing %s:%d: %d bytes unread", *self._peer,
-                        transport.get_write_buffer_size())
-            self._closed = True
-            transport.abort()
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._transport.close()
-
-    def lost(self) -> None:
-        """The transport is gone: nothing more can be sent."""
-        self._closed = True
 
 
 class CommandProtocol(asyncio.Protocol):
