@@ -81,8 +81,15 @@ class Wire:
         return values
 
     async def expect_closed(self, timeout: float = TIMEOUT) -> None:
+        """The server closes the connection without sending anything more (lines already
+        read but not yet expected count as something more)."""
+        unexpected = [c for c in self.pending if c.name not in self.skip]
+        assert not unexpected, f"expected the connection to close, got {unexpected}"
         while True:
-            data = await asyncio.wait_for(self.reader.read(65536), timeout)
+            try:
+                data = await asyncio.wait_for(self.reader.read(65536), timeout)
+            except ConnectionResetError:
+                return
             if not data:
                 return
             commands = self.parser.feed(data)
