@@ -32,14 +32,21 @@ def admin_address(config: Config, override: str | None = None) -> HostPort:
     return HostPort(_WILDCARDS.get(listen.host, listen.host), listen.port)
 
 
-def post_alert(address: HostPort, token: str, request: dict[str, Any]) -> dict[str, Any]:
-    """POST the request; returns the JSON answer or raises CommandError with its reason."""
+class ServiceUnreachable(CommandError):
+    """Nothing answers at the admin address: the service is not running there."""
+
+
+def post_admin(
+    address: HostPort, token: str, path: str, request: dict[str, Any]
+) -> dict[str, Any]:
+    """POST a JSON request to an admin path of the running service; returns the JSON
+    answer or raises CommandError with its reason."""
     body = json.dumps(request).encode("utf-8")
     connection = http.client.HTTPConnection(address.host, address.port, timeout=TIMEOUT)
     try:
         connection.request(
             "POST",
-            NOTIFY_PATH,
+            path,
             body=body,
             headers={
                 "Authorization": f"Bearer {token}",
@@ -50,7 +57,7 @@ def post_alert(address: HostPort, token: str, request: dict[str, Any]) -> dict[s
         response = connection.getresponse()
         raw = response.read()
     except OSError as exc:
-        raise CommandError(f"cannot reach the service at {address}: {exc}") from None
+        raise ServiceUnreachable(f"cannot reach the service at {address}: {exc}") from None
     finally:
         connection.close()
     try:
@@ -86,7 +93,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         request["url"] = args.url
     if args.rich is not None:
         request["rich"] = args.rich
-    answer = post_alert(admin_address(config, args.server), token, request)
+    answer = post_admin(admin_address(config, args.server), token, NOTIFY_PATH, request)
     sent = int(answer.get("sent", 0))
     print(f"alert sent to {sent} user{'s' if sent != 1 else ''}")
     return 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from msnp.commands.common import (
+    CommandError,
     Subparsers,
     add_command,
     add_config_option,
@@ -15,7 +17,9 @@ from msnp.commands.common import (
     read_new_password,
     run_async,
 )
+from msnp.commands.notify import ServiceUnreachable, admin_address, post_admin
 from msnp.config import Config
+from msnp.web.admin import ACCOUNT_DELETED_PATH, read_admin_token
 from msnp.wire.names import normalize_email
 
 if TYPE_CHECKING:
@@ -63,13 +67,36 @@ def _passwd(args: argparse.Namespace, config: Config) -> int:
 
 
 def _delete(args: argparse.Namespace, config: Config) -> int:
-    async def run() -> None:
+    async def run() -> dict[str, int]:
         async with account_service(config) as accounts:
-            await accounts.delete(args.email)
+            return await accounts.delete(args.email)
 
-    run_async(run())
-    print(f"deleted {normalize_email(args.email)}")
+    versions = run_async(run())
+    email = normalize_email(args.email)
+    print(f"deleted {email}")
+    _tell_running_service(config, email, versions)
     return 0
+
+
+def _tell_running_service(config: Config, email: str, versions: dict[str, int]) -> None:
+    """If the service is running, it signs the user out and updates the cached lists of
+    contacts signed in now. Not running (or unreachable): nothing to update."""
+    try:
+        token = read_admin_token(config)
+        address = admin_address(config)
+    except (OSError, CommandError):
+        return
+    try:
+        answer = post_admin(
+            address, token, ACCOUNT_DELETED_PATH, {"email": email, "versions": versions}
+        )
+    except ServiceUnreachable:
+        return  # not running: the next sign-in reads the store
+    except CommandError as exc:
+        print(f"msnp: warning: the running service was not told: {exc}", file=sys.stderr)
+        return
+    if answer.get("signed_out"):
+        print(f"signed {email} out of the running service")
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:

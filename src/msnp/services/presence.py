@@ -7,7 +7,7 @@ It knows nothing of the wire: the notification layer formats and sends the lines
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -175,6 +175,17 @@ class PresenceService:
         before = self._watcher_views(owner, reverse)
         owner.blp = blp
         return self._diff(owner, before)
+
+    def forget_account(self, email: str, versions: Mapping[str, int]) -> OnlineUser | None:
+        """`email` was deleted, and with it every entry for it (`versions`: each affected
+        owner's new list version). Online owners' caches follow, so their next SYN is not
+        told "up to date". Returns the deleted user's session if online, to be signed out."""
+        for owner, version in versions.items():
+            user = self._online.get(owner)
+            if user is not None:
+                user.lists.pop(email, None)
+                user.list_version = version
+        return self._online.get(email)
 
     def set_reverse(self, owner: str, member: str, present: bool) -> OnlineUser | None:
         """`member` added (or removed) `owner` to their FL: keep the owner's cached RL true.

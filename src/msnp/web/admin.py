@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 TOKEN_FILE = "admin.token"
 NOTIFY_PATH = "/admin/notify"
+#: After `msnp user del`: sign the user out and bring contacts' cached lists up to date.
+ACCOUNT_DELETED_PATH = "/admin/account-deleted"
+DELETED_OUT_REASON = "OTH"  # clients do not sign in again by themselves after OTH
 #: The reference gives ~1024 bytes for the BODY element (unconfirmed); longer is refused
 #: rather than cut, so an operator never sends half a sentence.
 MAX_BODY_BYTES = 1024
@@ -239,6 +242,35 @@ class AdminEndpoints:
 
     def mount(self, router: Router) -> None:
         router.add("POST", NOTIFY_PATH, self.notify)
+        router.add("POST", ACCOUNT_DELETED_PATH, self.account_deleted)
+
+    async def account_deleted(self, request: Request) -> Response:
+        """`{"email": ..., "versions": {owner: new list version, ...}}` from `msnp user del`
+        (another process changed the store; this one holds the sessions)."""
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        if len(request.body) > MAX_REQUEST_BYTES:
+            return _json(400, {"error": "request too large"})
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+            email = data.get("email") if isinstance(data, dict) else None
+            versions = data.get("versions", {}) if isinstance(data, dict) else None
+            if not isinstance(email, str) or not is_valid_email(email.strip()):
+                raise ValueError("email must be an e-mail address")
+            if not isinstance(versions, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in versions.items()
+            ):
+                raise ValueError("versions must map e-mail addresses to list versions")
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _json(400, {"error": str(exc)})
+        key = normalize_email(email)
+        owners = {normalize_email(k): v for k, v in versions.items()}
+        user = self._presence.forget_account(key, owners)
+        if user is not None:
+            user.session.kick(DELETED_OUT_REASON)
+        return _json(200, {"signed_out": user is not None})
 
     def _authorised(self, request: Request) -> Response | None:
         if not _is_loopback(request):

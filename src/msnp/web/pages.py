@@ -24,6 +24,7 @@ from msnp.services.presence import PresenceService
 from msnp.store.database import Database
 from msnp.store.tables import accounts as accounts_table
 from msnp.web import markup
+from msnp.web.admin import DELETED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
 from msnp.web.markup import page
 from msnp.web.messages import Request, Response
@@ -32,10 +33,6 @@ from msnp.wire.names import normalize_email
 
 log = logging.getLogger(__name__)
 
-#: `OUT` reason sent to a session whose account is deleted from the web. OTH ("signed in
-#: elsewhere") is the one reason after which clients do not try to sign in again by
-#: themselves; SSD would have them retry against an account that no longer exists.
-DELETED_OUT_REASON = "OTH"
 WRONG_CREDENTIALS = "The e-mail address or the password is wrong."
 
 # ---- the pages ------------------------------------------------------------------------------
@@ -344,10 +341,14 @@ class WebPages:
         key = normalize_email(account.email)
         self._sign_out(key)
         try:
-            await self._accounts.delete(key)
+            versions = await self._accounts.delete(key)
         except NoSuchAccount:  # deleted meanwhile
             return self._delete_page(401, email, WRONG_CREDENTIALS)
-        self._sign_out(key)  # a sign-in that slipped in before the delete committed
+        # Contacts signed in now drop the entry from their cached lists; a sign-in that
+        # slipped in before the delete committed is signed out.
+        signed_in = self._presence.forget_account(key, versions)
+        if signed_in is not None:
+            signed_in.session.kick(DELETED_OUT_REASON)
         log.info("account %s deleted from the web", key)
         body = markup.message(f"The account {key} has been deleted.", "done")
         return page(200, "Account deleted", body)
