@@ -87,6 +87,44 @@ class TransportSink:
         self._closed = True
 
 
+class IdleWatchdog:
+    """Closes a connection once its controller's idle timeout has passed since the sink's
+    last activity. Re-checks at least every WATCHDOG_MAX s: the timeout shrinks after login."""
+
+    __slots__ = ("_controller", "_handle", "_on_idle", "_sink")
+
+    def __init__(
+        self, sink: TransportSink, controller: Controller, on_idle: Callable[[], None]
+    ) -> None:
+        self._sink = sink
+        self._controller = controller
+        self._on_idle = on_idle
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        self._check()
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _check(self) -> None:
+        sink = self._sink
+        if sink.closed:
+            return
+        delay = WATCHDOG_MAX
+        timeout = self._controller.idle_timeout()
+        if timeout is not None:
+            silent = time.monotonic() - sink.last_activity
+            if silent >= timeout:
+                log.info("closing %s:%d after %.0f s of silence", *sink.peer, silent)
+                self._on_idle()
+                return
+            delay = min(max(0.05, timeout - silent), WATCHDOG_MAX)
+        self._handle = asyncio.get_running_loop().call_later(delay, self._check)
+
+
 async def run_connection(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
@@ -99,27 +137,13 @@ async def run_connection(
     sink = TransportSink(cast(asyncio.Transport, writer.transport), write_limit)
     controller = make_controller(sink)
     parser = make_parser()
-    loop = asyncio.get_running_loop()
-    watchdog: asyncio.TimerHandle | None = None
 
-    def check_idle() -> None:
-        nonlocal watchdog
-        timeout = controller.idle_timeout()
-        if sink.closed:
-            return
-        if timeout is not None:
-            silent = time.monotonic() - sink.last_activity
-            if silent >= timeout:
-                log.info("closing %s:%d after %.0f s of silence", *sink.peer, silent)
-                sink.close()
-                reader.feed_eof()
-                return
-            # Re-check at least every WATCHDOG_MAX s: the timeout shrinks after login.
-            watchdog = loop.call_later(min(max(0.05, timeout - silent), WATCHDOG_MAX), check_idle)
-        else:
-            watchdog = loop.call_later(WATCHDOG_MAX, check_idle)
+    def idle() -> None:
+        sink.close()
+        reader.feed_eof()
 
-    check_idle()
+    watchdog = IdleWatchdog(sink, controller, idle)
+    watchdog.start()
     try:
         while not sink.closed:
             data = await reader.read(READ_CHUNK)
@@ -135,8 +159,7 @@ async def run_connection(
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
     finally:
-        if watchdog is not None:
-            watchdog.cancel()
+        watchdog.cancel()
         try:
             await controller.on_disconnect()
         except Exception:

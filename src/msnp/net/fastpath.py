@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Protocol, cast
 
-from msnp.net.connection import WATCHDOG_MAX, AddressLimiter, Controller, TransportSink
+from msnp.net.connection import AddressLimiter, Controller, IdleWatchdog, TransportSink
 from msnp.wire.codec import Command, Parser
 from msnp.wire.errors import ProtocolError
 
@@ -49,7 +49,7 @@ class CommandProtocol(asyncio.Protocol):
         self._parser = Parser.for_server()
         self._backlog: list[bytes] = []
         self._busy: asyncio.Task[None] | None = None
-        self._watchdog: asyncio.TimerHandle | None = None
+        self._watchdog: IdleWatchdog | None = None
         self._transport: asyncio.Transport | None = None
         self.sink: TransportSink | None = None
         self.controller: FastController | None = None
@@ -69,7 +69,8 @@ class CommandProtocol(asyncio.Protocol):
             self._address = address
         self.sink = TransportSink(transport, self._write_limit)
         self.controller = self._make_controller(self.sink)
-        self._check_idle()
+        self._watchdog = IdleWatchdog(self.sink, self.controller, self.sink.close)
+        self._watchdog.start()
 
     def data_received(self, data: bytes) -> None:
         sink = self.sink
@@ -158,20 +159,3 @@ class CommandProtocol(asyncio.Protocol):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-    def _check_idle(self) -> None:
-        sink, controller = self.sink, self.controller
-        if sink is None or controller is None or sink.closed:
-            return
-        loop = asyncio.get_running_loop()
-        timeout = controller.idle_timeout()
-        if timeout is None:
-            self._watchdog = loop.call_later(WATCHDOG_MAX, self._check_idle)
-            return
-        silent = time.monotonic() - sink.last_activity
-        if silent >= timeout:
-            log.info("closing %s:%d after %.0f s of silence", *sink.peer, silent)
-            sink.close()
-            return
-        delay = min(max(0.05, timeout - silent), WATCHDOG_MAX)
-        self._watchdog = loop.call_later(delay, self._check_idle)
