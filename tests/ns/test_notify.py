@@ -71,7 +71,7 @@ class Admin:
 async def admin(ns: NSHarness, ns_dir: Path) -> AsyncIterator[Admin]:
     service = ns.service
     router = Router()
-    install_admin(router, service.config, service.db, service.presence)
+    install_admin(router, service.config, service.presence)
     server = HttpServer(router)
     port = await server.start("127.0.0.1", 0)
     config_file = ns_dir / "notify.toml"
@@ -177,7 +177,7 @@ async def test_token_file_is_private_and_renewed(admin: Admin) -> None:
     assert len(before) >= 40
     old_umask = os.umask(0)  # even a permissive umask does not widen it
     try:
-        install_admin(Router(), config, admin.ns.service.db, admin.ns.service.presence)
+        install_admin(Router(), config, admin.ns.service.presence)
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

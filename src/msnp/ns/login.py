@@ -136,6 +136,7 @@ async def _complete_login(s: NotificationSession, c: Command, from_pp: str) -> N
         display_name=account.display_name,
         dialect=s.dialect,
         session=s,
+        member_id=account.member_id,
     )
     # One NS session per account: the older one is told OUT OTH and its contacts see it
     # go offline until the new session sets a status.

@@ -33,6 +33,7 @@ class OnlineUser:
     display_name: str
     dialect: Dialect
     session: PresenceSink
+    member_id: int = 0  # Passport member id, for alerts (NOT `TO pid`)
     lists: dict[str, ListBits] = field(default_factory=dict)
     blp: str = "AL"
     status: str | None = None  # None until the first CHG

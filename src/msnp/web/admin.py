@@ -21,19 +21,15 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
-
-from sqlalchemy import select
 
 from msnp.config import Config
 from msnp.services.presence import OnlineUser, PresenceService
-from msnp.store.database import Database
-from msnp.store.tables import accounts
 from msnp.web.messages import Request, Response
 from msnp.web.router import Router
 from msnp.wire.names import is_valid_email, normalize_email
@@ -51,7 +47,6 @@ MAX_BODY_BYTES = 1024
 MAX_REQUEST_BYTES = 16384
 #: `NOTIFICATION id`: the number of the alert sender, constant for this service.
 SENDER_ID = 1
-_LOOKUP_CHUNK = 500
 
 
 # ---- the token ------------------------------------------------------------------------------
@@ -147,55 +142,23 @@ def check_alert(alert: Alert) -> None:
 # ---- sending --------------------------------------------------------------------------------
 
 
-class MemberIds(Protocol):
-    async def __call__(self, emails: Sequence[str]) -> dict[str, int]: ...
-
-
-def member_id_lookup(db: Database) -> MemberIds:
-    """Passport member ids (for `TO pid`) of many accounts, a few queries in all."""
-
-    async def lookup(emails: Sequence[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-
-        async def load(conn: Any) -> None:
-            for start in range(0, len(emails), _LOOKUP_CHUNK):
-                chunk = list(emails[start : start + _LOOKUP_CHUNK])
-                rows = await conn.execute(
-                    select(accounts.c.email_key, accounts.c.member_id).where(
-                        accounts.c.email_key.in_(chunk)
-                    )
-                )
-                found.update({row.email_key: int(row.member_id) for row in rows})
-
-        await db.read(load)
-        return found
-
-    return lookup
-
-
 class AlertSender:
     """Formats and writes NOT lines to signed-in users of this node."""
 
-    def __init__(self, config: Config, presence: PresenceService, member_ids: MemberIds) -> None:
+    def __init__(self, config: Config, presence: PresenceService) -> None:
         self._config = config
         self._presence = presence
-        self._member_ids = member_ids
         self._message_ids = itertools.count(1)
 
     async def send(self, alert: Alert, users: Iterable[OnlineUser]) -> list[str]:
         """NOT to each user (TEXTX only to dialects that show it); returns who got it."""
         check_alert(alert)
-        targets = list(users)
-        ids = await self._member_ids([u.email for u in targets])
         message_id = next(self._message_ids)
         base = self._config.web_base_url
         sent = []
-        for user in targets:
-            member_id = ids.get(user.email)
-            if member_id is None:
-                continue  # the account was deleted a moment ago
+        for user in users:
             body = notification_body(
-                alert, email=user.email, member_id=member_id, message_id=message_id,
+                alert, email=user.email, member_id=user.member_id, message_id=message_id,
                 base_url=base, rich=user.dialect.textx_alerts,
             )
             user.session.send(not_command(body))
@@ -247,15 +210,12 @@ class AdminEndpoints:
     async def account_deleted(self, request: Request) -> Response:
         """`{"email": ..., "versions": {owner: new list version, ...}}` from `msnp user del`
         (another process changed the store; this one holds the sessions)."""
-        refusal = self._authorised(request)
-        if refusal is not None:
-            return refusal
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return _json(400, {"error": "request too large"})
+        data = self._json_request(request)
+        if isinstance(data, Response):
+            return data
         try:
-            data = json.loads(request.body.decode("utf-8"))
-            email = data.get("email") if isinstance(data, dict) else None
-            versions = data.get("versions", {}) if isinstance(data, dict) else None
+            email = data.get("email")
+            versions = data.get("versions", {})
             if not isinstance(email, str) or not is_valid_email(email.strip()):
                 raise ValueError("email must be an e-mail address")
             if not isinstance(versions, dict) or not all(
@@ -263,7 +223,7 @@ class AdminEndpoints:
                 for k, v in versions.items()
             ):
                 raise ValueError("versions must map e-mail addresses to list versions")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:
             return _json(400, {"error": str(exc)})
         key = normalize_email(email)
         owners = {normalize_email(k): v for k, v in versions.items()}
@@ -271,6 +231,21 @@ class AdminEndpoints:
         if user is not None:
             user.session.kick(DELETED_OUT_REASON)
         return _json(200, {"signed_out": user is not None})
+
+    def _json_request(self, request: Request) -> dict[str, Any] | Response:
+        """The JSON object of an authorised admin request, or the refusal to send."""
+        refusal = self._authorised(request)
+        if refusal is not None:
+            return refusal
+        if len(request.body) > MAX_REQUEST_BYTES:
+            return _json(400, {"error": "request too large"})
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _json(400, {"error": str(exc)})
+        if not isinstance(data, dict):
+            return _json(400, {"error": "the body must be a JSON object"})
+        return data
 
     def _authorised(self, request: Request) -> Response | None:
         if not _is_loopback(request):
@@ -284,15 +259,10 @@ class AdminEndpoints:
         return None
 
     async def notify(self, request: Request) -> Response:
-        refusal = self._authorised(request)
-        if refusal is not None:
-            return refusal
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return _json(400, {"error": "request too large"})
+        data = self._json_request(request)
+        if isinstance(data, Response):
+            return data
         try:
-            data = json.loads(request.body.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("the body must be a JSON object")
             text = data.get("text")
             if not isinstance(text, str):
                 raise ValueError("text is required")
@@ -302,7 +272,7 @@ class AdminEndpoints:
             everyone = data.get("all") is True
             if (to is None) == (not everyone):
                 raise ValueError("give either to or all, not both")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:
             return _json(400, {"error": str(exc)})
         if everyone:
             users = self._presence.users()
@@ -319,12 +289,11 @@ class AdminEndpoints:
 
 
 def install_admin(
-    router: Router, config: Config, db: Database, presence: PresenceService
+    router: Router, config: Config, presence: PresenceService
 ) -> AdminEndpoints:
     """Write a fresh admin token and mount the admin routes on `router` (the HTTP app).
     Called once by the service wiring at start."""
     token = write_admin_token(config)
-    endpoints = AdminEndpoints(token, AlertSender(config, presence, member_id_lookup(db)),
-                               presence)
+    endpoints = AdminEndpoints(token, AlertSender(config, presence), presence)
     endpoints.mount(router)
     return endpoints
