@@ -301,21 +301,20 @@ class Client(IncomingHandlers):
 
     async def block(self, email: str) -> None:
         """Move someone to the block list (REM AL, ADD BL)."""
-        contact = self.contacts.get(email)
-        if contact is not None and contact.on(ListBits.AL):
-            await self.remove_from_list(ListBits.AL, email)
-        contact = self.contacts.get(email)
-        if contact is None or not contact.on(ListBits.BL):
-            await self.add_to_list(ListBits.BL, email, contact.stored_name if contact else None)
+        await self._move(email, ListBits.AL, ListBits.BL)
 
     async def unblock(self, email: str) -> None:
         """Move someone back to the allow list (REM BL, ADD AL)."""
+        await self._move(email, ListBits.BL, ListBits.AL)
+
+    async def _move(self, email: str, leave: ListBits, join: ListBits) -> None:
+        # AL and BL exclude each other (219): leave one before joining the other.
         contact = self.contacts.get(email)
-        if contact is not None and contact.on(ListBits.BL):
-            await self.remove_from_list(ListBits.BL, email)
+        if contact is not None and contact.on(leave):
+            await self.remove_from_list(leave, email)
         contact = self.contacts.get(email)
-        if contact is None or not contact.on(ListBits.AL):
-            await self.add_to_list(ListBits.AL, email, contact.stored_name if contact else None)
+        if contact is None or not contact.on(join):
+            await self.add_to_list(join, email, contact.stored_name if contact else None)
 
     async def add_group(self, name: str) -> Group:
         """ADG; returns the new group with the id the server chose."""
