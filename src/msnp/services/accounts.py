@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,6 +122,15 @@ class AccountService:
         async def load(conn: AsyncConnection) -> Account | None:
             row = await find_account(conn, key)
             return None if row is None else account_from_row(row)
+
+        return await self._db.read(load)
+
+    async def count(self) -> int:
+        """How many accounts there are."""
+
+        async def load(conn: AsyncConnection) -> int:
+            result = await conn.execute(select(func.count()).select_from(accounts))
+            return int(result.scalar_one())
 
         return await self._db.read(load)
 

@@ -106,7 +106,7 @@ class ListService:
             owner_id = await lq.owner_id(conn, owner_key)
             row = (
                 await conn.execute(
-                    lq.contacts_query(owner_id).where(accounts.c.email_key == contact_key)
+                    lq.contacts_select(owner_id).where(accounts.c.email_key == contact_key)
                 )
             ).first()
             if row is None:

@@ -134,9 +134,6 @@ def contacts_select(owner: Any) -> Any:
     )
 
 
-def contacts_query(owner_id: int) -> Any:
-    return contacts_select(owner_id)
-
 
 # The snapshot is read at every login: its statements are built once, with bind parameters.
 SNAPSHOT_GROUPS = (

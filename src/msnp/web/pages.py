@@ -13,16 +13,11 @@ import logging
 from collections.abc import Mapping
 from html import escape
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from msnp.config import Config, HostPort
 from msnp.ns.context import Addresses
 from msnp.sb.server import SwitchboardServer
 from msnp.services.accounts import AccountError, AccountService, NoSuchAccount
 from msnp.services.presence import PresenceService
-from msnp.store.database import Database
-from msnp.store.tables import accounts as accounts_table
 from msnp.web import markup
 from msnp.web.admin import DELETED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
@@ -90,7 +85,6 @@ class WebPages:
         accounts: AccountService,
         presence: PresenceService,
         switchboard: SwitchboardServer,
-        db: Database,
         addresses: Addresses | None = None,
         limiter: SignupLimiter | None = None,
     ) -> None:
@@ -98,7 +92,6 @@ class WebPages:
         self._accounts = accounts
         self._presence = presence
         self._switchboard = switchboard
-        self._db = db
         self._addresses = addresses
         self.limiter = limiter or SignupLimiter(config.web.registrations_per_hour)
 
@@ -354,13 +347,6 @@ class WebPages:
         return page(200, "Account deleted", body)
 
     # ---- metrics ---------------------------------------------------------------------------
-    async def _account_count(self) -> int:
-        async def count(conn: AsyncConnection) -> int:
-            result = await conn.execute(select(func.count()).select_from(accounts_table))
-            return int(result.scalar_one())
-
-        return await self._db.read(count)
-
     async def metrics(self, request: Request) -> Response:
         values = (
             ("msnp_users_online", "Users signed in on this node.", len(self._presence)),
@@ -368,7 +354,7 @@ class WebPages:
              len(self._switchboard.rooms)),
             ("msnp_switchboard_connections", "Open switchboard connections.",
              len(self._switchboard.hub.connections)),
-            ("msnp_accounts", "Accounts in the database.", await self._account_count()),
+            ("msnp_accounts", "Accounts in the database.", await self._accounts.count()),
         )
         lines = []
         for name, text, value in values:
@@ -387,10 +373,9 @@ def install_pages(
     accounts: AccountService,
     presence: PresenceService,
     switchboard: SwitchboardServer,
-    db: Database,
     addresses: Addresses | None = None,
 ) -> WebPages:
     """Mount the web pages on `router` (the HTTP app). Called once by the service wiring."""
-    pages = WebPages(config, accounts, presence, switchboard, db, addresses)
+    pages = WebPages(config, accounts, presence, switchboard, addresses)
     pages.mount(router)
     return pages
