@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -157,7 +156,6 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             passport=passport,
             presence=presence,
             switchboard=switchboard.tickets,
-            secret=secrets.token_bytes(32),
         )
         if config.smtp.host:
             mailer = SmtpMailer(config.smtp, config.web_base_url)

@@ -92,5 +92,4 @@ class NSContext:
     presence: PresenceService
     switchboard: SwitchboardPort | None = None
     mailer: MailerPort | None = None
-    secret: bytes = b""  # signs the Passport challenge string (tpf)
     clock: Callable[[], float] = field(default=time.time)

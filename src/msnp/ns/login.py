@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
+import secrets
 from typing import TYPE_CHECKING
 
 from msnp.ns import lines
@@ -21,9 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def passport_challenge(secret: bytes, email: str, now: int) -> str:
-    """The opaque string clients forward to Passport. `tpf` signs handle and time."""
-    tpf = hmac.new(secret, f"{email}|{now}".encode(), hashlib.md5).hexdigest()
+def passport_challenge(now: int) -> str:
+    """The opaque string clients copy into their Passport request. Our login checks only
+    sign-in and password (clients alter `ct`), so `tpf` is just a fresh nonce."""
+    tpf = secrets.token_hex(16)
     return (
         "lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,"
         f"ct={now},kpp=1,kv=5,ver=2.1.0173.1,tpf={tpf}"
@@ -105,7 +105,7 @@ async def usr(s: NotificationSession, c: Command) -> None:
             raise Disconnect
         s.login_email = normalize_email(value)
         s.state = State.CHALLENGED
-        challenge = passport_challenge(s.ctx.secret, s.login_email, int(s.ctx.clock()))
+        challenge = passport_challenge(int(s.ctx.clock()))
         s.send(f"USR {c.trid} TWN S {challenge}\r\n".encode())
         return
     if stage == "S" and s.state == State.CHALLENGED:
