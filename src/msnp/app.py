@@ -72,14 +72,6 @@ class RunningService:
         self._closers.clear()
 
 
-def _advertised(
-    config: Config, listen: HostPort, advertise: HostPort | None, port: int
-) -> HostPort:
-    if advertise is not None:
-        return advertise
-    return HostPort(config.server.public_host or listen.host, port)
-
-
 async def _listen(listen: HostPort, handler: StreamHandler) -> asyncio.Server:
     return await asyncio.start_server(
         handler, listen.host, listen.port, start_serving=False, limit=1 << 16
@@ -180,16 +172,16 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         ns_server = await _listen(config.notification.listen, limit_per_address(serve_ns, limiter))
         servers.append(ns_server)
         ports["notification"] = ns_server.sockets[0].getsockname()[1]
-        addresses.notification = _advertised(
-            config, config.notification.listen, config.notification.advertise,
+        addresses.notification = config.advertised(
+            config.notification.listen, config.notification.advertise,
             ports["notification"],
         )
         if config.dispatch.enabled:
             ds_server = await _listen(config.dispatch.listen, limit_per_address(serve_ds, limiter))
             servers.append(ds_server)
             ports["dispatch"] = ds_server.sockets[0].getsockname()[1]
-            addresses.dispatch = _advertised(
-                config, config.dispatch.listen, None, ports["dispatch"]
+            addresses.dispatch = config.advertised(
+                config.dispatch.listen, None, ports["dispatch"]
             )
 
         router.include(build_http_app(config, accounts, passport))

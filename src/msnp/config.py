@@ -196,18 +196,22 @@ class Config:
     passwords: PasswordConfig = field(default_factory=PasswordConfig)
 
     # ---- derived values -------------------------------------------------------------
-    def _advertised(self, listen: HostPort, advertise: HostPort | None) -> HostPort:
+    def advertised(
+        self, listen: HostPort, advertise: HostPort | None, port: int | None = None
+    ) -> HostPort:
+        """What clients are told: `advertise`, else public_host (or the listen host) with
+        `port` (the bound port, when listening on port 0) or the listen port."""
         if advertise is not None:
             return advertise
-        return HostPort(self.server.public_host or listen.host, listen.port)
+        return HostPort(self.server.public_host or listen.host, port or listen.port)
 
     @property
     def ns_address(self) -> HostPort:
-        return self._advertised(self.notification.listen, self.notification.advertise)
+        return self.advertised(self.notification.listen, self.notification.advertise)
 
     @property
     def sb_address(self) -> HostPort:
-        return self._advertised(self.switchboard.listen, self.switchboard.advertise)
+        return self.advertised(self.switchboard.listen, self.switchboard.advertise)
 
     @property
     def dalogin(self) -> str:
