@@ -81,16 +81,14 @@ class PresenceService:
     def users(self) -> list[OnlineUser]:
         return list(self._online.values())
 
-    def sign_in(self, user: OnlineUser, snapshot: ListSnapshot) -> OnlineUser | None:
-        """Register a freshly authenticated user. Returns the session it replaces (the same
-        account signed in elsewhere), which the caller must kick with `OUT OTH`."""
+    def sign_in(self, user: OnlineUser, snapshot: ListSnapshot) -> None:
+        """Register a freshly authenticated user (the caller has already signed out, and
+        told OUT OTH, any older session of the same account)."""
         user.lists = {c.email: c.lists for c in snapshot.contacts}
         user.blp = snapshot.account.blp
         user.list_version = snapshot.account.list_version
         user.properties = dict(snapshot.account.properties)
-        previous = self._online.get(user.email)
         self._online[user.email] = user
-        return previous
 
     def sign_out(self, user: OnlineUser) -> list[OnlineUser]:
         """Forget the user; returns the watchers that must get `FLN`. A session that was
