@@ -256,10 +256,6 @@ async def prp(s: NotificationSession, c: Command) -> None:
             raise ServiceError(ErrorCode.INVALID_PARAMETER, "MOB is Y or N")
     version = await s.ctx.lists.set_property(user.email, prop, value or None)
     user.list_version = version
-    if value:
-        user.properties[prop] = value
-    else:
-        user.properties.pop(prop, None)
     shown = url_quote(value) if value else ""
     s.send(f"PRP {c.trid} {version} {prop} {shown}".rstrip().encode() + b"\r\n")
     # Contacts who may see this user learn the change at once with BPR. The change bumped

@@ -41,7 +41,6 @@ class OnlineUser:
     msnobject: str | None = None  # URL-encoded token exactly as the client sent it
     accepts_invitations: bool = True  # IMS ON/OFF
     list_version: int = 0  # kept current with every committed change, for async BPR lines
-    properties: dict[str, str] = field(default_factory=dict)  # PHH/PHW/PHM/MOB shown via BPR
 
     @property
     def visible(self) -> bool:
@@ -87,7 +86,6 @@ class PresenceService:
         user.lists = {c.email: c.lists for c in snapshot.contacts}
         user.blp = snapshot.account.blp
         user.list_version = snapshot.account.list_version
-        user.properties = dict(snapshot.account.properties)
         self._online[user.email] = user
 
     def sign_out(self, user: OnlineUser) -> list[OnlineUser]:
