@@ -83,13 +83,12 @@ class ListService:
 
         async def load(conn: AsyncConnection) -> ListSnapshot:
             account = account_from_row(await lq.owner_row(conn, owner_key))
-            owner = {"owner": account.id}
-            group_rows = await conn.execute(lq.SNAPSHOT_GROUPS, owner)
+            group_rows = await lq.SNAPSHOT_GROUPS.rows(conn, owner=account.id)
             group_list = tuple(Group(int(r.group_id), r.name) for r in group_rows)
             memberships: dict[int, list[int]] = {}
-            for r in await conn.execute(lq.SNAPSHOT_MEMBERSHIPS, owner):
+            for r in await lq.SNAPSHOT_MEMBERSHIPS.rows(conn, owner=account.id):
                 memberships.setdefault(r.contact_id, []).append(int(r.group_id))
-            contact_rows = await conn.execute(lq.SNAPSHOT_CONTACTS, owner)
+            contact_rows = await lq.SNAPSHOT_CONTACTS.rows(conn, owner=account.id)
             contact_list = tuple(
                 lq.contact_from_row(r, memberships.get(r.contact_id, ())) for r in contact_rows
             )

@@ -21,11 +21,15 @@ def allows(owner_blp: str, owner_lists: Mapping[str, ListBits], other: str) -> b
     return allows_bits(owner_blp, owner_lists.get(other, ListBits.NONE))
 
 
+_AL, _BL = int(ListBits.AL), int(ListBits.BL)  # plain ints: IntFlag operators run in Python
+
+
 def allows_bits(owner_blp: str, bits: int) -> bool:
     """`allows` for one entry: `bits` is the owner's list membership of the other user."""
-    if bits & ListBits.BL:
+    bits = int(bits)
+    if bits & _BL:
         return False
-    if bits & ListBits.AL:
+    if bits & _AL:
         return True
     return owner_blp == "AL"
 

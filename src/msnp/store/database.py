@@ -195,10 +195,7 @@ class Database:
         self, work: Callable[[AsyncConnection], Awaitable[T]], *, write: bool, attempts: int
     ) -> T:
         assert self._sqlite is not None
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._sqlite.executor, self._sqlite.run, work, write, attempts
-        )
+        return await self._sqlite.submit(work, write, attempts)
 
     def _is_transient(self, exc: DBAPIError) -> bool:
         if self.dialect == "sqlite":

@@ -16,6 +16,7 @@ from msnp.services.models import (
     ServiceError,
 )
 from msnp.services.privacy import allows_bits
+from msnp.store.prepared import PreparedSelect
 from msnp.store.queries import (
     PROPERTY_COLUMNS,
     AnyRow,
@@ -26,7 +27,7 @@ from msnp.store.tables import accounts, contact_groups, contacts, groups
 from msnp.wire.errors import ErrorCode
 
 
-async def owner_row(conn: AsyncConnection, owner_key: str) -> AnyRow:
+async def owner_row(conn: AsyncConnection, owner_key: str) -> Any:
     row = await find_account(conn, owner_key)
     if row is None:
         raise ServiceError(ErrorCode.INVALID_USER, f"no account {owner_key}")
@@ -95,15 +96,19 @@ async def place_groupless_in_zero(conn: AsyncConnection, owner_id: int) -> None:
     )
 
 
-def contact_from_row(row: AnyRow, group_ids: Iterable[int]) -> Contact:
-    lists = ListBits(row.lists)
+# Every ListBits value, built once: constructing a flag from an int runs Python code.
+_LIST_BITS = tuple(ListBits(value) for value in range(16))
+_FL = int(ListBits.FL)
+
+
+def contact_from_row(row: Any, group_ids: Iterable[int]) -> Contact:
     # Phone numbers are shown only to those the contact allows (their BLP and their lists).
     allowed = allows_bits(row.their_blp, row.their_lists or 0)
     return Contact(
         email=row.email_key,
         stored_name=row.stored_name,
-        lists=lists,
-        groups=tuple(sorted(group_ids)) if ListBits.FL in lists else (),
+        lists=_LIST_BITS[row.lists],
+        groups=tuple(sorted(group_ids)) if row.lists & _FL else (),
         properties=properties_from_row(row, CONTACT_PROPERTIES) if allowed else {},
     )
 
@@ -136,12 +141,14 @@ def contacts_select(owner: Any) -> Any:
 
 
 # The snapshot is read at every login: its statements are built once, with bind parameters.
-SNAPSHOT_GROUPS = (
+SNAPSHOT_GROUPS = PreparedSelect(
     select(groups.c.group_id, groups.c.name)
     .where(groups.c.owner_id == bindparam("owner"))
     .order_by(groups.c.group_id)
 )
-SNAPSHOT_MEMBERSHIPS = select(contact_groups.c.contact_id, contact_groups.c.group_id).where(
-    contact_groups.c.owner_id == bindparam("owner")
+SNAPSHOT_MEMBERSHIPS = PreparedSelect(
+    select(contact_groups.c.contact_id, contact_groups.c.group_id).where(
+        contact_groups.c.owner_id == bindparam("owner")
+    )
 )
-SNAPSHOT_CONTACTS = contacts_select(bindparam("owner"))
+SNAPSHOT_CONTACTS = PreparedSelect(contacts_select(bindparam("owner")))

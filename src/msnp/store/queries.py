@@ -3,7 +3,7 @@ locking account rows, bumping list versions, and dialect-neutral upserts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, bindparam, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from msnp.services.models import USER_PROPERTIES, Account
+from msnp.store.prepared import PreparedSelect
 from msnp.store.tables import accounts
 
 #: A result row of any shape.
@@ -33,34 +34,42 @@ ACCOUNT_COLUMNS = (
 )
 
 
-def properties_from_row(row: AnyRow, names: Iterable[str] = USER_PROPERTIES) -> dict[str, str]:
+def properties_from_row(row: Any, names: Iterable[str] = USER_PROPERTIES) -> dict[str, str]:
     """The set properties among `names`, in that order."""
-    mapping = row._mapping
-    return {name: mapping[name.lower()] for name in names if mapping[name.lower()] is not None}
+    found = ((name, getattr(row, name.lower())) for name in names)
+    return {name: value for name, value in found if value is not None}
 
 
-def account_from_row(row: AnyRow) -> Account:
+_FIRST_PROPERTY = len(ACCOUNT_COLUMNS) - len(USER_PROPERTIES)
+
+
+def account_from_row(row: Sequence[Any]) -> Account:
+    """From a row that starts with ACCOUNT_COLUMNS: a Row, or a plain tuple (prepared.py)."""
+    id_, email, display_name, member_id, blp, gtc, list_version, verified = row[:_FIRST_PROPERTY]
+    values = row[_FIRST_PROPERTY : len(ACCOUNT_COLUMNS)]
     return Account(
-        id=row.id,
-        email=row.email_key,
-        display_name=row.display_name,
-        member_id=row.member_id,
-        blp=row.blp,
-        gtc=row.gtc,
-        properties=properties_from_row(row),
-        list_version=row.list_version,
-        verified=bool(row.verified),
+        id=id_,
+        email=email,
+        display_name=display_name,
+        member_id=member_id,
+        blp=blp,
+        gtc=gtc,
+        properties={n: v for n, v in zip(USER_PROPERTIES, values, strict=True) if v is not None},
+        list_version=list_version,
+        verified=bool(verified),
     )
 
 
 # Built once: constructing a statement costs more than running it on SQLite (login path).
-_FIND_ACCOUNT = select(*ACCOUNT_COLUMNS).where(accounts.c.email_key == bindparam("email_key"))
+_FIND_ACCOUNT = PreparedSelect(
+    select(*ACCOUNT_COLUMNS).where(accounts.c.email_key == bindparam("email_key"))
+)
 
 
-async def find_account(conn: AsyncConnection, email_key: str) -> AnyRow | None:
-    """The account row (ACCOUNT_COLUMNS) for a canonical e-mail, or None."""
-    result = await conn.execute(_FIND_ACCOUNT, {"email_key": email_key})
-    return result.first()
+async def find_account(conn: AsyncConnection, email_key: str) -> Any:
+    """The account row (ACCOUNT_COLUMNS, attributes by column name) for a canonical e-mail,
+    or None."""
+    return await _FIND_ACCOUNT.first(conn, email_key=email_key)
 
 
 async def lock_accounts(conn: AsyncConnection, ids: Iterable[int]) -> set[int]:

@@ -9,11 +9,13 @@ interface: one hand-off per transaction, and the event loop never waits on SQLit
 
 from __future__ import annotations
 
+import asyncio
 import random
+import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, cast
+from queue import SimpleQueue
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
@@ -26,11 +28,21 @@ T = TypeVar("T")
 WRITE_OPTION = "msnp_write"
 
 
-class _SyncConnection:
+class SyncConnectionShim:
     """The part of AsyncConnection that units of work use, over a sync Connection."""
+
+    __slots__ = ("_conn",)
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    def driver_rows(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Compiled SQL run on the DBAPI connection itself, inside the same transaction
+        (see prepared.py)."""
+        dbapi = self._conn.connection.dbapi_connection
+        assert dbapi is not None
+        rows: list[tuple[Any, ...]] = dbapi.execute(sql, parameters).fetchall()
+        return rows
 
     @property
     def dialect(self) -> Any:
@@ -85,7 +97,9 @@ def install_hooks(engine: Engine, busy_timeout_ms: int) -> None:
 
 class SqliteThread:
     """One thread, one connection: SQLite allows one writer anyway, and reads on a local
-    file take microseconds once the hand-offs are gone."""
+    file take microseconds once the hand-offs are gone. Jobs go in through a queue and
+    results come back with one `call_soon_threadsafe` (run_in_executor's futures and
+    conditions cost more than a login's reads)."""
 
     def __init__(self, url: URL, busy_timeout_ms: int) -> None:
         self._engine = create_engine(
@@ -94,23 +108,58 @@ class SqliteThread:
             connect_args={"check_same_thread": False},
         )
         install_hooks(self._engine, busy_timeout_ms)
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="msnp-sqlite")
+        self._jobs: SimpleQueue[_Job[Any] | None] = SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="msnp-sqlite", daemon=True)
+        self._thread.start()
 
-    def run(
-        self,
+    def submit(
+        self, work: Callable[[AsyncConnection], Awaitable[T]], write: bool, attempts: int
+    ) -> asyncio.Future[T]:
+        """Queue one unit of work; the future resolves on the calling loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put(_Job(loop, future, work, write, attempts))
+        return future
+
+    def close(self) -> None:
+        """Finish the queued jobs, then close the connection (blocks: call off the loop)."""
+        self._jobs.put(None)
+        self._thread.join()
+        self._engine.dispose()
+
+    # ---- on the database thread -------------------------------------------------------
+    def _serve(self) -> None:
+        conn: Connection | None = None
+        while (job := self._jobs.get()) is not None:
+            try:
+                if conn is None:
+                    conn = self._engine.connect()
+                result = self._run(conn, job.work, job.write, job.attempts)
+            except BaseException as exc:  # handed to the awaiting coroutine
+                if conn is not None and conn.invalidated:
+                    conn.close()
+                    conn = None
+                job.settle(None, exc)
+            else:
+                job.settle(result, None)
+        if conn is not None:
+            conn.close()
+
+    @staticmethod
+    def _run(
+        conn: Connection,
         work: Callable[[AsyncConnection], Awaitable[T]],
         write: bool,
         attempts: int,
     ) -> T:
-        """Called on the database thread: one transaction, retried while another process
-        (the `msnp user` CLI, say) holds the database locked."""
+        """One transaction, retried while another process (the `msnp user` CLI, say) holds
+        the database locked."""
         for attempt in range(1, attempts + 1):
             try:
-                with self._engine.connect() as conn:
-                    conn = conn.execution_options(**{WRITE_OPTION: write})
-                    with conn.begin():
-                        shim = cast(AsyncConnection, _SyncConnection(conn))
-                        return _drive(cast(Coroutine[Any, Any, T], work(shim)))
+                conn.execution_options(**{WRITE_OPTION: write})
+                with conn.begin():
+                    shim = cast(AsyncConnection, SyncConnectionShim(conn))
+                    return _drive(cast(Coroutine[Any, Any, T], work(shim)))
             except DBAPIError as exc:
                 message = str(exc.orig).lower()
                 transient = "database is locked" in message or "database is busy" in message
@@ -119,6 +168,31 @@ class SqliteThread:
             time.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")
 
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)
-        self._engine.dispose()
+
+class _Job(Generic[T]):
+    __slots__ = ("attempts", "future", "loop", "work", "write")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[T],
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        write: bool,
+        attempts: int,
+    ) -> None:
+        self.loop, self.future, self.work = loop, future, work
+        self.write, self.attempts = write, attempts
+
+    def settle(self, result: T | None, exc: BaseException | None) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._resolve, result, exc)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            pass
+
+    def _resolve(self, result: T | None, exc: BaseException | None) -> None:
+        if self.future.cancelled():
+            return
+        if exc is not None:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(cast(T, result))
