@@ -3,21 +3,15 @@ test can run several independent services in one process."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from msnp.config import Config, HostPort
+from msnp.config import Config
 from msnp.ds.routes import DISPATCH_ROUTES
-from msnp.net.connection import (
-    AddressLimiter,
-    Sink,
-    StreamHandler,
-    limit_per_address,
-    run_connection,
-)
+from msnp.net.connection import AddressLimiter, Sink
+from msnp.net.fastpath import CommandServer
 from msnp.ns.context import Addresses, NSContext
 from msnp.ns.ringer import PresenceRinger
 from msnp.ns.routes import NOTIFICATION_ROUTES
@@ -72,12 +66,6 @@ class RunningService:
         self._closers.clear()
 
 
-async def _listen(listen: HostPort, handler: StreamHandler) -> asyncio.Server:
-    return await asyncio.start_server(
-        handler, listen.host, listen.port, start_serving=False, limit=1 << 16
-    )
-
-
 def effective_config(config: Config, ports: dict[str, int]) -> Config:
     """The config with URLs that name the bound ports, for listeners configured on port 0."""
     if not config.passport.dalogin and config.https.enabled and config.https.listen.port == 0:
@@ -118,7 +106,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         closers.append(switchboard.close)
 
         ports = {"switchboard": sb_port}
-        servers: list[asyncio.Server] = []
+        servers: list[CommandServer] = []
         # Routes are mounted once the real ports are known (listen ports may be 0).
         router = Router()
         cert_file: Path | None = None
@@ -161,28 +149,21 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         def make_ds(sink: Sink) -> NotificationSession:
             return NotificationSession(context, sink, DISPATCH_ROUTES)
 
-        async def serve_ns(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await run_connection(reader, writer, make_ns, write_limit=ns_limit)
-
-        async def serve_ds(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await run_connection(reader, writer, make_ds, write_limit=ns_limit)
-
         # One budget for DS and NS together: both are the same login front.
         limiter = AddressLimiter(config.notification.max_connections_per_ip)
-        ns_server = await _listen(config.notification.listen, limit_per_address(serve_ns, limiter))
+        ns_server = CommandServer(make_ns, write_limit=ns_limit, limiter=limiter)
+        listen = config.notification.listen
+        ports["notification"] = await ns_server.listen(listen.host, listen.port)
         servers.append(ns_server)
-        ports["notification"] = ns_server.sockets[0].getsockname()[1]
         addresses.notification = config.advertised(
-            config.notification.listen, config.notification.advertise,
-            ports["notification"],
+            listen, config.notification.advertise, ports["notification"]
         )
         if config.dispatch.enabled:
-            ds_server = await _listen(config.dispatch.listen, limit_per_address(serve_ds, limiter))
+            ds_server = CommandServer(make_ds, write_limit=ns_limit, limiter=limiter)
+            listen = config.dispatch.listen
+            ports["dispatch"] = await ds_server.listen(listen.host, listen.port)
             servers.append(ds_server)
-            ports["dispatch"] = ds_server.sockets[0].getsockname()[1]
-            addresses.dispatch = config.advertised(
-                config.dispatch.listen, None, ports["dispatch"]
-            )
+            addresses.dispatch = config.advertised(listen, None, ports["dispatch"])
 
         router.include(build_http_app(config, accounts, passport))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
@@ -193,13 +174,8 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             install_gateway(router, gateway)
             closers.append(gateway.close)
         for server in servers:
-            await server.start_serving()
-
-            async def close_server(server: asyncio.Server = server) -> None:
-                server.close()
-                await server.wait_closed()
-
-            closers.append(close_server)
+            closers.append(server.close)
+            await server.start()
 
         service = RunningService(
             config=config,

@@ -1,17 +1,17 @@
-"""A TCP connection: bytes in -> codec -> controller; bytes out with a bound on what a slow
-reader may queue. Controllers see only the `Sink` interface, so the same controller runs over
-TCP or the HTTP gateway."""
+"""What a connection is made of: the `Sink` controllers write to (with a bound on what a slow
+reader may queue), the `Controller` interface, the idle watchdog and the per-address limit.
+Controllers see only the `Sink`, so the same controller runs over TCP (fastpath.py) or the
+HTTP gateway."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+from collections.abc import Callable
+from typing import Protocol
 
-from msnp.wire.codec import Command, Parser
-from msnp.wire.errors import ProtocolError
+from msnp.wire.codec import Command
 
 log = logging.getLogger(__name__)
 
@@ -125,48 +125,6 @@ class IdleWatchdog:
         self._handle = asyncio.get_running_loop().call_later(delay, self._check)
 
 
-async def run_connection(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    make_controller: Callable[[TransportSink], Controller],
-    *,
-    write_limit: int = 1 << 20,
-    make_parser: Callable[[], Parser] = Parser.for_server,
-) -> None:
-    """Serve one connection until it closes. Commands are handled strictly in order."""
-    sink = TransportSink(cast(asyncio.Transport, writer.transport), write_limit)
-    controller = make_controller(sink)
-    parser = make_parser()
-
-    def idle() -> None:
-        sink.close()
-        reader.feed_eof()
-
-    watchdog = IdleWatchdog(sink, controller, idle)
-    watchdog.start()
-    try:
-        while not sink.closed:
-            data = await reader.read(READ_CHUNK)
-            if not data:
-                break
-            sink.last_activity = time.monotonic()
-            for command in parser.iter_feed(data):
-                await controller.handle(command)
-                if sink.closed:
-                    break
-    except ProtocolError as exc:
-        log.info("protocol error from %s:%d: %s", *sink.peer, exc)
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        watchdog.cancel()
-        try:
-            await controller.on_disconnect()
-        except Exception:
-            log.exception("error while closing the session of %s:%d", *sink.peer)
-        sink.close()
-
-
 class AddressLimiter:
     """Counts open connections per remote address; one address may not take them all."""
 
@@ -187,24 +145,3 @@ class AddressLimiter:
             self._open[address] = count
         else:
             self._open.pop(address, None)
-
-
-StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-def limit_per_address(handler: StreamHandler, limiter: AddressLimiter) -> StreamHandler:
-    """Wrap a stream handler: connections over the per-address limit are closed at once."""
-
-    async def limited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername") or ("?", 0)
-        address = str(peer[0])
-        if not limiter.acquire(address):
-            log.warning("refusing %s: %d connections open", address, limiter.per_address)
-            writer.transport.abort()
-            return
-        try:
-            await handler(reader, writer)
-        finally:
-            limiter.release(address)
-
-    return limited

@@ -1,11 +1,11 @@
-"""A connection as an asyncio Protocol, for controllers whose hot command needs no await.
+"""A TCP connection as an asyncio Protocol: bytes in -> codec -> controller.
 
-`run_connection` wakes a reader task for every read and awaits a coroutine for every
-command. On the switchboard, where most commands are MSG relayed without touching anything
-that awaits, that machinery costs more than the relay itself. Here `data_received` parses
-and hands commands to `handle_now`; only a command that must await (USR, ANS, CAL, OUT...)
-starts a task, and reading pauses until it is done, so commands are still handled strictly
-in order.
+A reader task per connection that awaits a coroutine per command costs more than most
+commands do: on the switchboard MSG is relayed without touching anything that awaits, and a
+notification-server login is six short round trips. So `data_received` parses and hands
+commands to `handle_now`; only a command that must await (a database read or write, a
+ticket store on another machine) starts a task, and reading pauses until it is done, so
+commands are still handled strictly in order.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Protocol, cast
 
 from msnp.net.connection import AddressLimiter, Controller, IdleWatchdog, TransportSink
@@ -23,8 +23,9 @@ from msnp.wire.errors import ProtocolError
 log = logging.getLogger(__name__)
 
 class FastController(Controller, Protocol):
-    def handle_now(self, command: Command) -> bool:
-        """Handle `command` without awaiting if it can be; False: `handle` it instead."""
+    def handle_now(self, command: Command) -> Awaitable[None] | None:
+        """Handle `command` now if it needs no await (None), or return what is left to await
+        (the connection reads nothing more until it is done)."""
         ...
 
 
@@ -39,9 +40,11 @@ class CommandProtocol(asyncio.Protocol):
         after_input: Callable[[], None] | None = None,
         tasks: set[asyncio.Task[None]] | None = None,
         limiter: AddressLimiter | None = None,
+        on_close: Callable[[CommandProtocol], None] | None = None,
     ) -> None:
         self._make_controller = make_controller
         self._write_limit = write_limit
+        self._on_close = on_close
         self._after_input = after_input  # e.g. flush coalesced output once per chunk read
         self._tasks = tasks if tasks is not None else set()
         self._limiter = limiter
@@ -95,6 +98,8 @@ class CommandProtocol(asyncio.Protocol):
             self._after_input()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._on_close is not None:
+            self._on_close(self)
         if self._limiter is not None and self._address is not None:
             self._limiter.release(self._address)
         if self._watchdog is not None:
@@ -102,7 +107,7 @@ class CommandProtocol(asyncio.Protocol):
         if self.sink is not None:
             self.sink.lost()
         busy = self._busy
-        if busy is not None:  # let the running command finish first, as run_connection does
+        if busy is not None:  # let the running command finish first
             busy.add_done_callback(lambda _: self._spawn(self._disconnect()))
         else:
             self._spawn(self._disconnect())
@@ -114,23 +119,25 @@ class CommandProtocol(asyncio.Protocol):
         for command in commands:
             if sink.closed:
                 return
-            if not controller.handle_now(command):
+            pending = controller.handle_now(command)
+            if pending is not None:
                 assert self._transport is not None
                 self._transport.pause_reading()
-                self._busy = self._spawn(self._run_awaiting(command, commands))
+                self._busy = self._spawn(self._run_awaiting(pending, commands))
                 return
 
-    async def _run_awaiting(self, first: Command, rest: Iterator[Command]) -> None:
+    async def _run_awaiting(self, first: Awaitable[None], rest: Iterator[Command]) -> None:
         controller, sink = self.controller, self.sink
         assert controller is not None and sink is not None and self._transport is not None
         try:
-            await controller.handle(first)
+            await first
             while not sink.closed:
                 for command in rest:
                     if sink.closed:
                         break
-                    if not controller.handle_now(command):
-                        await controller.handle(command)
+                    pending = controller.handle_now(command)
+                    if pending is not None:
+                        await pending
                 if not self._backlog:
                     break
                 rest = self._parser.iter_feed(self._backlog.pop(0))
@@ -148,14 +155,66 @@ class CommandProtocol(asyncio.Protocol):
                 self._transport.resume_reading()
 
     async def _disconnect(self) -> None:
-        if self.controller is not None:
+        if self.controller is not None and self.sink is not None:
             try:
                 await self.controller.on_disconnect()
             except Exception:
-                log.exception("error while closing a switchboard connection")
+                log.exception("error while closing the session of %s:%d", *self.sink.peer)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+class CommandServer:
+    """A listener whose connections are `CommandProtocol`s; `close` also closes every open
+    connection and waits for their sessions to finish (asyncio's Server leaves them open)."""
+
+    def __init__(
+        self,
+        make_controller: Callable[[TransportSink], FastController],
+        *,
+        write_limit: int = 1 << 20,
+        limiter: AddressLimiter | None = None,
+    ) -> None:
+        self._make_controller = make_controller
+        self._write_limit = write_limit
+        self._limiter = limiter
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._open: set[CommandProtocol] = set()
+        self._server: asyncio.Server | None = None
+
+    async def listen(self, host: str, port: int) -> int:
+        """Bind (without accepting yet: see `start`); returns the bound port."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, host, port, start_serving=False)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        assert self._server is not None
+        await self._server.start_serving()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for protocol in list(self._open):
+            if protocol.sink is not None:
+                protocol.sink.close()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    def _protocol(self) -> CommandProtocol:
+        protocol = CommandProtocol(
+            self._make_controller,
+            write_limit=self._write_limit,
+            tasks=self._tasks,
+            limiter=self._limiter,
+            on_close=self._open.discard,
+        )
+        self._open.add(protocol)
+        return protocol

@@ -65,7 +65,7 @@ def _expire(s: NotificationSession, pending: str) -> None:
         s.challenge = None
 
 
-async def qry(s: NotificationSession, c: Command) -> None:
+def qry(s: NotificationSession, c: Command) -> None:
     product_id = c.arg(0)
     answer = (c.payload or b"").decode("ascii", "replace").lower()
     key = PRODUCT_KEYS.get(product_id or "")

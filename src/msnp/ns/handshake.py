@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from msnp.ns.session import NotificationSession
 
 
-async def ver(s: NotificationSession, c: Command) -> None:
+def ver(s: NotificationSession, c: Command) -> None:
     if s.state != State.CONNECTED:
         s.reply_error(ErrorCode.NOT_EXPECTED, c.trid)  # a second VER (Escargot: 715, close)
         raise Disconnect
@@ -46,7 +46,7 @@ def client_versions(config: ClientVersionConfig, client_version: str) -> tuple[s
     return recommended, minimum
 
 
-async def cvr(s: NotificationSession, c: Command) -> None:
+def cvr(s: NotificationSession, c: Command) -> None:
     # locale os-type os-ver arch library client-ver client-id [user]
     if len(c.args) < 7:
         raise ServiceError(ErrorCode.INVALID_LOCALE, "CVR needs at least seven parameters")

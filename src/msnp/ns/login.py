@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from msnp.ns import lines
@@ -93,7 +94,7 @@ def _hotmail(body: str) -> bytes:
     return b"MSG Hotmail Hotmail %d\r\n" % len(payload) + payload
 
 
-async def usr(s: NotificationSession, c: Command) -> None:
+def usr(s: NotificationSession, c: Command) -> Awaitable[None] | None:
     if s.state >= State.AUTHENTICATED:
         raise ServiceError(ErrorCode.ALREADY_LOGGED_IN)
     if len(c.args) < 3 or c.args[0] != "TWN":
@@ -107,10 +108,9 @@ async def usr(s: NotificationSession, c: Command) -> None:
         s.state = State.CHALLENGED
         challenge = passport_challenge(int(s.ctx.clock()))
         s.send(f"USR {c.trid} TWN S {challenge}\r\n".encode())
-        return
+        return None
     if stage == "S" and s.state == State.CHALLENGED:
-        await _complete_login(s, c, value)
-        return
+        return _complete_login(s, c, value)  # redeems the ticket and reads the lists
     raise Disconnect
 
 
@@ -171,7 +171,7 @@ async def _complete_login(s: NotificationSession, c: Command, from_pp: str) -> N
     log.info("%s signed in from %s:%d (%s)", account.email, host, port, s.dialect.name)
 
 
-async def usr_dispatch(s: NotificationSession, c: Command) -> None:
+def usr_dispatch(s: NotificationSession, c: Command) -> None:
     """On the dispatch server USR TWN I is answered with a referral to a notification
     server, exactly as the seed shows: `XFR trid NS ns-address 0 ds-address`."""
     if len(c.args) < 3 or c.args[0] != "TWN" or c.args[1] != "I":

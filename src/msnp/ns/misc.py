@@ -48,7 +48,7 @@ URL_SERVICES: dict[str, tuple[str, int]] = {
 _PAGE_TEXT = re.compile(rb"<TEXT[^>]*>(.*?)</TEXT>", re.S)
 
 
-async def png(s: NotificationSession, c: Command) -> None:
+def png(s: NotificationSession, c: Command) -> None:
     assert s.dialect is not None
     if s.dialect.qng_interval:
         s.send(f"QNG {s.ctx.config.notification.ping_interval}\r\n".encode())
@@ -56,12 +56,12 @@ async def png(s: NotificationSession, c: Command) -> None:
         s.send(b"QNG\r\n")
 
 
-async def out(s: NotificationSession, c: Command) -> None:
+def out(s: NotificationSession, c: Command) -> None:
     s.send(b"OUT\r\n")
     raise Disconnect  # on_disconnect signs the user out (FLN to watchers)
 
 
-async def url(s: NotificationSession, c: Command) -> None:
+def url(s: NotificationSession, c: Command) -> None:
     service = c.arg(0)
     target = URL_SERVICES.get(service or "")
     if target is None:
@@ -157,11 +157,11 @@ async def pag(s: NotificationSession, c: Command) -> None:
     await _page(s, c, c.args[0], "1")
 
 
-async def fnd(s: NotificationSession, c: Command) -> None:
+def fnd(s: NotificationSession, c: Command) -> None:
     raise ServiceError(ErrorCode.COMMAND_DISABLED, "directory search is disabled")
 
 
-async def ims(s: NotificationSession, c: Command) -> None:
+def ims(s: NotificationSession, c: Command) -> None:
     assert s.user is not None
     mode = c.arg(0)
     if mode not in ("ON", "OFF"):
@@ -183,7 +183,7 @@ async def xfr(s: NotificationSession, c: Command) -> None:
     s.send(f"XFR {c.trid} SB {s.ctx.addresses.switchboard} CKI {cookie}\r\n".encode())
 
 
-async def retired(s: NotificationSession, c: Command) -> None:
+def retired(s: NotificationSession, c: Command) -> None:
     """Client-initiated LST/LSG: removed in November 2003 by disconnecting (§4.13)."""
     raise Disconnect
 

@@ -21,7 +21,10 @@ from msnp.wire.errors import ErrorCode
 log = logging.getLogger(__name__)
 
 
-Handler = Callable[["NotificationSession", Command], Awaitable[None]]
+# A handler answers at once and returns None, or returns the awaitable that finishes the
+# command (a database read or write); handlers that never wait are plain functions, so a
+# login's VER, CVR, USR I and CHG cost no coroutine or task.
+Handler = Callable[["NotificationSession", Command], Awaitable[None] | None]
 
 
 @dataclass(frozen=True)
@@ -81,22 +84,39 @@ class NotificationSession:
             return self.ctx.config.notification.login_timeout
         return self.ctx.config.notification.idle_timeout
 
-    async def handle(self, command: Command) -> None:
+    def handle_now(self, command: Command) -> Awaitable[None] | None:
         route = self.routes.get(command.name)
         # Unknown and out-of-place commands: the real service just closed the socket.
         if route is None or self.state < route.state or (route.needs_trid and command.trid is None):
             log.info("closing %s:%d on %s (state %s)", *self.sink.peer, command.name,
                      self.state.name)
             self.close()
-            return
+            return None
         try:
-            await route.handler(self, command)
-        except ServiceError as exc:
+            pending = route.handler(self, command)
+        except Exception as exc:
+            self._failed(command, exc)
+            return None
+        return None if pending is None else self._finish(command, pending)
+
+    async def handle(self, command: Command) -> None:
+        pending = self.handle_now(command)
+        if pending is not None:
+            await pending
+
+    async def _finish(self, command: Command, pending: Awaitable[None]) -> None:
+        try:
+            await pending
+        except Exception as exc:
+            self._failed(command, exc)
+
+    def _failed(self, command: Command, exc: Exception) -> None:
+        if isinstance(exc, ServiceError):
             self.reply_error(exc.code, command.trid)
-        except Disconnect:
+        elif isinstance(exc, Disconnect):
             self.close()
-        except Exception:
-            log.exception("internal error handling %s", command)
+        else:
+            log.error("internal error handling %s", command, exc_info=exc)
             self.reply_error(ErrorCode.INTERNAL_SERVER_ERROR, command.trid)
 
     async def on_disconnect(self) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 MAX_CAPABILITIES = 0xFFFFFFFF
 
 
-async def chg(s: NotificationSession, c: Command) -> None:
+def chg(s: NotificationSession, c: Command) -> None:
     user = s.user
     assert user is not None and s.dialect is not None
     if not c.args:

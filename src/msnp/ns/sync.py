@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from msnp.ns.context import Disconnect
@@ -39,7 +40,7 @@ def sync_dump(trid: int, snapshot: ListSnapshot) -> bytes:
     return ("\r\n".join(out) + "\r\n").encode("utf-8")
 
 
-async def syn(s: NotificationSession, c: Command) -> None:
+def syn(s: NotificationSession, c: Command) -> Awaitable[None] | None:
     user = s.user
     assert user is not None
     cached = c.arg(0)
@@ -50,8 +51,16 @@ async def syn(s: NotificationSession, c: Command) -> None:
     snapshot, s.login_snapshot = s.login_snapshot, None
     if int(cached) == user.list_version:
         s.send(f"SYN {c.trid} {user.list_version}\r\n".encode())
-        return
+        return None
     if snapshot is None or snapshot.account.list_version != user.list_version:
-        snapshot = await s.ctx.lists.snapshot(user.email)
-        user.list_version = snapshot.account.list_version
+        return _read_and_send(s, c)
+    s.send(sync_dump(c.trid or 0, snapshot))
+    return None
+
+
+async def _read_and_send(s: NotificationSession, c: Command) -> None:
+    user = s.user
+    assert user is not None
+    snapshot = await s.ctx.lists.snapshot(user.email)
+    user.list_version = snapshot.account.list_version
     s.send(sync_dump(c.trid or 0, snapshot))

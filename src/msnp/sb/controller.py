@@ -49,14 +49,14 @@ class SwitchboardController:
         self.sink.send(data)
         self.sink.close()
 
-    def handle_now(self, command: Command) -> bool:
+    def handle_now(self, command: Command) -> Awaitable[None] | None:
         """The hot path: MSG in a live session is relayed without awaiting anything."""
         session = self.session
         if session is None or command.name != "MSG":
-            return False
+            return self.handle(command)
         session.last_activity = self.hub.clock()
         messages.handle_msg(self, session, command)
-        return True
+        return None
 
     async def handle(self, command: Command) -> None:
         session = self.session

@@ -91,7 +91,7 @@ class SwitchboardServer:
 
     def controller(self, sink: Sink) -> SwitchboardController:
         """A controller for one connection; also what the HTTP gateway drives (it must call
-        `on_disconnect` when the gateway session ends, as `run_connection` does)."""
+        `on_disconnect` when the gateway session ends)."""
         return SwitchboardController(self.hub, Outbox(sink, self._flusher))
 
     def _protocol(self) -> CommandProtocol:
