@@ -114,6 +114,19 @@ async def test_shutdown_sends_out_ssd(tmp_path: Path) -> None:
     await bob.expect_closed()
 
 
+async def test_shutdown_closes_connections_that_have_not_signed_in(tmp_path: Path) -> None:
+    """Half-way logins on the NS and the DS are closed too, not left open by the stopped
+    listeners."""
+    config = make_config(tmp_path, notification={"challenge_delay": 3600})
+    async with running(config) as svc:
+        ns = await Wire.connect("127.0.0.1", svc.ports["notification"])
+        await ns.send("VER 1 MSNP9 CVR0")
+        await ns.expect("VER 1 MSNP9")
+        ds = await Wire.connect("127.0.0.1", svc.ports["dispatch"])
+    await ns.expect_closed()
+    await ds.expect_closed()
+
+
 async def test_syn_full_dump_and_up_to_date(service) -> None:  # type: ignore[no-untyped-def]
     lists = service.lists
     await lists.add_contact("alice@example.com", ListBits.FL, "bob@example.com", "Bobby B", None)
