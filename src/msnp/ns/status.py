@@ -53,15 +53,14 @@ def chg(s: NotificationSession, c: Command) -> None:
         echo.append(str(capabilities or 0))
         if msnobject:
             echo.append(msnobject)
-    s.send(f"CHG {c.trid} {' '.join(echo)}\r\n".encode())
-
+    reply = [f"CHG {c.trid} {' '.join(echo)}\r\n".encode()]
     presence = s.ctx.presence
-    if first:
-        contacts = presence.visible_contacts(user)
-        if contacts:
-            trid = c.trid or 0
-            s.send(b"".join(lines.iln(trid, contact, s.dialect) for contact in contacts))
+    if first:  # the initial presence of every visible contact follows, in the same write
+        trid = c.trid or 0
+        reply.extend(lines.iln(trid, contact, s.dialect)
+                     for contact in presence.visible_contacts(user))
         schedule_challenge(s)
+    s.send(b"".join(reply))
     if user.visible or was_visible:
         lines.send_presence(user, presence.watchers(user))
 

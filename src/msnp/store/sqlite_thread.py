@@ -89,10 +89,15 @@ def install_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of both
         # reading, then one failing to upgrade its lock (a lost or refused update).
-        if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # On the DBAPI cursor: through exec_driver_sql this cost more than a login's reads.
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
 
 
 class SqliteThread:
