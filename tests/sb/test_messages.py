@@ -205,3 +205,30 @@ async def test_p2p_goes_only_to_its_destination(rig: Rig) -> None:
     alice.msg(7, "N", text)
     await bob.expect(relayed(ALICE, text))
     await carol.expect(relayed(ALICE, text))
+
+
+async def test_a_burst_in_one_read_is_relayed_and_answered_in_order(rig: Rig) -> None:
+    """Messages that arrive together take the batch path: each still gets its own relay
+    and its own answer, a malformed data message included."""
+    alice, bob = await pair(rig)
+    bad = MALFORMED_DATA["not p2p"]
+    burst = [(1, "N", TEXT), (2, "A", TEXT + b"2"), (3, "D", bad), (4, "D", GOOD),
+             (5, "U", TEXT + b"5"), (6, "S", TEXT + b"6")]
+    alice.send(b"".join(b"MSG %d %s %d\r\n" % (t, a.encode(), len(p)) + p for t, a, p in burst))
+    for _, _, payload in (burst[0], burst[1], burst[3], burst[4], burst[5]):
+        await bob.expect(relayed(ALICE, payload))
+    for answer in (b"ACK 2\r\n", b"282 3\r\n", b"ACK 4\r\n", b"ACK 6\r\n"):
+        await alice.expect(answer)
+    await alice.expect_silence()
+    await bob.expect_silence()
+
+
+async def test_a_violation_inside_a_burst_ends_it_after_what_came_before(rig: Rig) -> None:
+    rig.user("alice@example.com", "Alice", "MSNP8")
+    alice = await rig.create("alice@example.com")
+    bob = await rig.invite(alice, "bob@example.com", 2)
+    first = b"MSG 3 A %d\r\n" % len(TEXT) + TEXT
+    alice.send(first + b"MSG 4 D %d\r\n" % len(GOOD) + GOOD + first)  # D: not in MSNP8
+    await bob.expect(b"MSG alice@example.com Alice %d\r\n" % len(TEXT) + TEXT)
+    assert [line.raw for line in await alice.expect_closed()] == [b"ACK 3\r\n"]
+    await bob.expect(b"BYE alice@example.com\r\n")

@@ -23,6 +23,11 @@ from msnp.wire.errors import ProtocolError
 log = logging.getLogger(__name__)
 
 class FastController(Controller, Protocol):
+    def take_messages(self, parser: Parser) -> None:
+        """Consume what it can straight from the parser's buffer (the switchboard's relay of
+        plain MSGs) before the rest is parsed into commands."""
+        ...
+
     def handle_now(self, command: Command) -> Awaitable[None] | None:
         """Handle `command` now if it needs no await (None), or return what is left to await
         (the connection reads nothing more until it is done)."""
@@ -86,14 +91,18 @@ class CommandProtocol(asyncio.Protocol):
             self._transport.pause_reading()
             return
         try:
-            commands = self._parser.iter_feed(data)
-            self._run_now(commands)
+            parser = self._parser
+            parser.append(data)
+            assert self.controller is not None
+            self.controller.take_messages(parser)
+            if parser.buffered and not sink.closed:
+                self._run_now(parser.iter_feed(b""))
         except ProtocolError as exc:
             log.info("protocol error from %s:%d: %s", *sink.peer, exc)
-            sink.close()
+            self._close_after_output()
         except Exception:
             log.exception("error handling input from %s:%d", *sink.peer)
-            sink.close()
+            self._close_after_output()
         if self._after_input is not None:
             self._after_input()
 
@@ -143,16 +152,24 @@ class CommandProtocol(asyncio.Protocol):
                 rest = self._parser.iter_feed(self._backlog.pop(0))
         except ProtocolError as exc:
             log.info("protocol error from %s:%d: %s", *sink.peer, exc)
-            sink.close()
+            self._close_after_output()
         except Exception:
             log.exception("error handling input from %s:%d", *sink.peer)
-            sink.close()
+            self._close_after_output()
         finally:
             self._busy = None
             if self._after_input is not None:
                 self._after_input()
             if not sink.closed:
                 self._transport.resume_reading()
+
+    def _close_after_output(self) -> None:
+        """Close on a violation, but first send what earlier commands were answered with
+        (output the controller is still holding back for coalescing)."""
+        if self._after_input is not None:
+            self._after_input()
+        assert self.sink is not None
+        self.sink.close()
 
     async def _disconnect(self) -> None:
         if self.controller is not None and self.sink is not None:

@@ -14,7 +14,7 @@ from msnp.ns.context import Disconnect, NSContext, State
 from msnp.ns.status import announce_offline
 from msnp.services.models import Account, ListSnapshot, ServiceError
 from msnp.services.presence import OnlineUser
-from msnp.wire.codec import Command, cmd, error
+from msnp.wire.codec import Command, Parser, cmd, error
 from msnp.wire.dialects import Dialect
 from msnp.wire.errors import ErrorCode
 
@@ -98,6 +98,9 @@ class NotificationSession:
             self._failed(command, exc)
             return None
         return None if pending is None else self._finish(command, pending)
+
+    def take_messages(self, parser: Parser) -> None:
+        """Nothing is relayed raw on the NS: every command is parsed whole."""
 
     async def handle(self, command: Command) -> None:
         pending = self.handle_now(command)

@@ -13,7 +13,7 @@ from msnp.sb import auth, calls, leaving, messages
 from msnp.sb.hub import Hub
 from msnp.sb.outbox import Outbox
 from msnp.services.rooms import Participant, Session
-from msnp.wire.codec import Command
+from msnp.wire.codec import Command, Parser
 from msnp.wire.errors import ProtocolError
 
 Handler = Callable[["SwitchboardController", Command], Awaitable[None]]
@@ -48,6 +48,18 @@ class SwitchboardController:
         """Send a last line (an error) and close."""
         self.sink.send(data)
         self.sink.close()
+
+    def take_messages(self, parser: Parser) -> None:
+        """The hot path: plainly formed MSGs in a live session go straight from the parser's
+        buffer to the recipients; whatever is left is parsed as commands."""
+        session = self.session
+        if session is None:
+            return
+        taken = parser.take_msgs()
+        if not taken:
+            return
+        session.last_activity = self.hub.clock()
+        messages.deliver_all(self, session, taken)
 
     def handle_now(self, command: Command) -> Awaitable[None] | None:
         """The hot path: MSG in a live session is relayed without awaiting anything."""

@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from msnp.services.rooms import Participant, Session
-from msnp.wire.codec import Command, error
+from msnp.wire.codec import Command, RawMsg, error
 from msnp.wire.errors import ErrorCode, ProtocolError
 from msnp.wire.names import normalize_email
 
@@ -77,10 +77,11 @@ def p2p_dest(payload: bytes) -> str | None:
     return parsed[0].get("p2p-dest") or None
 
 
-def relay(session: Session, sender: Participant, payload: bytes, dest: str | None) -> bool:
-    """Deliver to the others (or only to `dest` if that is another participant). True when
-    there was someone to deliver to and none of them was gone. (A recipient too slow to take
-    the message is dropped when its output is flushed, and the others then get its BYE.)"""
+def relay(session: Session, sender: Participant, tail: bytes, dest: str | None) -> bool:
+    """Deliver `MSG handle name ` + `tail` (the length line and the payload, as received) to
+    the others, or only to `dest` if that is another participant. True when there was
+    someone to deliver to and none of them was gone. (A recipient too slow to take the
+    message is dropped when its output is flushed, and the others then get its BYE.)"""
     recipients = sender.peers
     if dest is not None and len(recipients) > 1:
         target = session.participants.get(normalize_email(dest))
@@ -88,7 +89,7 @@ def relay(session: Session, sender: Participant, payload: bytes, dest: str | Non
             recipients = (target,)
     if not recipients:
         return False
-    data = b"%s%d\r\n%s" % (sender.msg_prefix, len(payload), payload)
+    data = sender.msg_prefix + tail
     delivered = True
     for recipient in recipients:
         endpoint = recipient.endpoint
@@ -100,27 +101,34 @@ def relay(session: Session, sender: Participant, payload: bytes, dest: str | Non
 
 
 def handle_msg(conn: SwitchboardController, session: Session, command: Command) -> None:
+    """A MSG parsed the general way (split across reads, say)."""
     trid = command.trid
     args = command.args
     payload = command.payload
     if trid is None or len(args) != 1 or payload is None:
         raise ProtocolError("malformed MSG")
-    ack = args[0]
+    length = b"%d\r\n" % len(payload)
+    deliver(conn, session, RawMsg(trid, args[0], length + payload, len(length)))
+
+
+def deliver(conn: SwitchboardController, session: Session, msg: RawMsg) -> None:
+    """Check the ack type, relay, and answer as the ack type asks."""
+    ack, trid = msg.ack, msg.trid
     sender = conn.participant
     assert sender is not None
     if ack == "D":
         if not sender.dialect.data_ack:
             raise ProtocolError("MSG D from a client without data messages")
-        dest = data_message_dest(payload)
+        dest = data_message_dest(msg.payload)
         if dest is None:
             conn.sink.send(error(_ERROR_282, trid))
             return
     elif ack in _PLAIN_ACKS:
         # Routing by P2P-Dest matters only with more than one other participant.
-        dest = p2p_dest(payload) if len(sender.peers) > 1 else None
+        dest = p2p_dest(msg.payload) if len(sender.peers) > 1 else None
     else:
         raise ProtocolError(f"unknown MSG ack type {ack!r}")
-    delivered = relay(session, sender, payload, dest)
+    delivered = relay(session, sender, msg.tail, dest)
     if ack == "U":
         return
     if delivered:
@@ -128,3 +136,41 @@ def handle_msg(conn: SwitchboardController, session: Session, command: Command) 
             conn.sink.send(b"ACK %d\r\n" % trid)
     elif ack != "S":
         conn.sink.send(b"NAK %d\r\n" % trid)
+
+
+def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMsg]) -> None:
+    """`deliver` for a batch taken from one read. In a two-party session (the common case)
+    the recipient and its state are looked up once and the batch goes out as one send;
+    otherwise each message is delivered on its own. Same acks, same order."""
+    sender = conn.participant
+    assert sender is not None
+    if len(sender.peers) != 1:
+        for msg in taken:
+            deliver(conn, session, msg)
+        return
+    recipient = sender.peers[0].endpoint
+    reachable = not recipient.closed
+    prefix = sender.msg_prefix
+    relayed: list[bytes] = []
+    replies: list[bytes] = []
+    try:
+        for msg in taken:
+            ack = msg.ack
+            if ack == "D":
+                if not sender.dialect.data_ack:
+                    raise ProtocolError("MSG D from a client without data messages")
+                if data_message_dest(msg.payload) is None:
+                    replies.append(error(_ERROR_282, msg.trid))
+                    continue
+            if reachable:
+                relayed.append(prefix)
+                relayed.append(msg.tail)
+                if ack != "U" and ack != "N":
+                    replies.append(b"ACK %d\r\n" % msg.trid)
+            elif ack != "U" and ack != "S":
+                replies.append(b"NAK %d\r\n" % msg.trid)
+    finally:  # what came before a violation is still delivered and answered
+        if relayed:
+            recipient.send(b"".join(relayed))
+        if replies:
+            conn.sink.send(b"".join(replies))

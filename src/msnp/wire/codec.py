@@ -8,6 +8,7 @@ no transaction id depends on the direction, so a parser is made for one side of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -73,6 +74,26 @@ class Command(NamedTuple):
         return head if self.payload is None else f"{head} <{len(self.payload)} bytes>"
 
 
+class RawMsg(NamedTuple):
+    """A client MSG taken whole by `Parser.take_msgs`: what a relay needs without building a
+    Command. `tail` is the wire text from the length on (`length\r\npayload`), so a relay
+    writes its own `MSG handle name ` and then `tail` unchanged."""
+
+    trid: int
+    ack: str
+    tail: bytes
+    payload_at: int  # where the payload starts in `tail`
+
+    @property
+    def payload(self) -> bytes:
+        return self.tail[self.payload_at :]
+
+
+_RAW_ACKS = {ack.encode(): ack for ack in ("U", "N", "A", "S", "D")}
+# What `take_msgs` accepts; a trid is at most 10 digits, as `_is_trid` says.
+_RAW_MSG = re.compile(rb"MSG ([0-9]{1,10}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
+
+
 def _is_trid(token: bytes | bytearray) -> bool:
     # A trid is a decimal number; 10 digits keep it within what clients use (uint32).
     return token.isdigit() and len(token) <= 10
@@ -118,6 +139,42 @@ class Parser:
 
     def feed(self, data: bytes) -> list[Command]:
         return list(self.iter_feed(data))
+
+    def append(self, data: bytes) -> None:
+        """Buffer bytes for `take_msgs`; `iter_feed(b"")` parses whatever it leaves."""
+        if self._error is not None:
+            raise self._error
+        self._buffer += data
+
+    def take_msgs(self) -> list[RawMsg]:
+        """The plainly formed, complete client MSGs at the head of the buffer (`MSG trid
+        ack length` with single spaces, an ack type U/N/A/S/D, a length within the limit
+        and without leading zeros, the whole payload buffered), consumed. Stops at anything
+        else, which `iter_feed` then parses exactly as always (errors included). The
+        switchboard relays most messages this way: no decoding, no Command, and the length
+        line and payload copied once."""
+        if self._pending is not None or self._error is not None:
+            return []
+        buffer, pos = self._buffer, self._pos
+        size = len(buffer)
+        limit = self._payload_limits.get("MSG", -1)
+        match = _RAW_MSG.match
+        taken: list[RawMsg] = []
+        while (found := match(buffer, pos)) is not None:
+            trid, ack, length = found.groups()
+            length_at, payload_at = found.span(3)
+            payload_at += 2  # past the CRLF
+            stop = payload_at + int(length)
+            if stop - payload_at > limit or stop > size:
+                break
+            tail = bytes(buffer[length_at:stop])
+            taken.append(RawMsg(int(trid), _RAW_ACKS[ack], tail, payload_at - length_at))
+            pos = stop
+        if pos == size:  # all of it: drop it now rather than at the next feed
+            buffer.clear()
+            pos = 0
+        self._pos = pos
+        return taken
 
     def iter_feed(self, data: bytes) -> Iterator[Command]:
         if self._error is not None:
