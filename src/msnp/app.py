@@ -23,6 +23,7 @@ from msnp.services.mailer import SmtpMailer
 from msnp.services.models import ListBits, ServiceError
 from msnp.services.passwords import PasswordHasher
 from msnp.services.presence import PresenceService
+from msnp.services.throttle import FailedSignIns
 from msnp.services.tickets import MemoryTicketStore, PassportTickets, RedisTicketStore, TicketStore
 from msnp.store.database import Database
 from msnp.web.admin import install_admin
@@ -165,10 +166,12 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             servers.append(ds_server)
             addresses.dispatch = config.advertised(listen, None, ports["dispatch"])
 
-        router.include(build_http_app(config, accounts, passport))
+        # One count of wrong passwords for Passport and the account pages together.
+        failures = FailedSignIns.from_config(config.passport)
+        router.include(build_http_app(config, accounts, passport, failures))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
         install_admin(router, config, presence)
-        install_pages(router, config, accounts, presence, switchboard, addresses)
+        install_pages(router, config, accounts, presence, switchboard, addresses, failures)
         if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
             gateway = Gateway(config.gateway, {"NS": make_ns, "SB": switchboard.controller})
             install_gateway(router, gateway)

@@ -129,6 +129,12 @@ class PassportConfig:
     # Default: the https listener's address + /login2.srf.
     dalogin: str | None = None
     ticket_lifetime: float = 300.0
+    # Wrong passwords (Passport and the account pages together) allowed per client address
+    # and per account within `failure_window` seconds; then attempts are refused unchecked
+    # until the oldest failure ages out. 0 turns a limit off.
+    failures_per_address: int = 20
+    failures_per_account: int = 10
+    failure_window: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,8 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
     db = config.database.url
     if db is not None and not db.startswith(("sqlite", "postgresql")):
         raise ConfigError(f"database.url: expected a sqlite or postgresql URL, got {db!r}")
+    if config.passport.failure_window <= 0:
+        raise ConfigError("passport.failure_window: expected a number of seconds above 0")
     bus = config.bus.url
     if bus is not None and not bus.startswith(("redis://", "local")):
         raise ConfigError(f"bus.url: expected a redis:// URL, got {bus!r}")

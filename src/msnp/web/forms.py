@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
+from msnp.services.throttle import SlidingWindow
 from msnp.web.messages import Request
 
 log = logging.getLogger(__name__)
@@ -58,51 +58,19 @@ class SignupLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._events: dict[str, deque[float]] = {}
-        self._sweep_at = 1024
-
-    def _recent(self, address: str, now: float) -> deque[float]:
-        events = self._events.get(address)
-        if events is None:
-            return deque()
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if not events:
-            del self._events[address]
-        return events
-
-    def _sweep(self, now: float) -> None:
-        if len(self._events) < self._sweep_at:
-            return
-        for address in list(self._events):
-            self._recent(address, now)
-        self._sweep_at = max(1024, 2 * len(self._events))
+        self._recent = SlidingWindow(window, clock)
 
     def acquire(self, address: str) -> bool:
         if self.limit <= 0:
             return True
-        now = self._clock()
-        self._sweep(now)
-        events = self._recent(address, now)
-        if len(events) >= self.limit:
+        if self._recent.count(address) >= self.limit:
             return False
-        events.append(now)
-        self._events[address] = events
+        self._recent.add(address)
         return True
 
     def release(self, address: str) -> None:
-        events = self._events.get(address)
-        if events:
-            events.pop()
-            if not events:
-                del self._events[address]
+        self._recent.remove_last(address)
 
     def retry_after(self, address: str) -> int:
         """Seconds until the next sign-up from `address` would be accepted."""
-        now = self._clock()
-        events = self._recent(address, now)
-        if len(events) < self.limit:
-            return 0
-        return max(1, int(events[0] + self.window - now + 0.999))
+        return self._recent.retry_after(address, self.limit) if self.limit > 0 else 0

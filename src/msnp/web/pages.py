@@ -17,7 +17,9 @@ from msnp.config import Config, HostPort
 from msnp.ns.context import Addresses
 from msnp.sb.server import SwitchboardServer
 from msnp.services.accounts import AccountError, AccountService, NoSuchAccount
+from msnp.services.models import Account
 from msnp.services.presence import PresenceService
+from msnp.services.throttle import FailedSignIns
 from msnp.web import markup
 from msnp.web.admin import DELETED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
@@ -29,6 +31,11 @@ from msnp.wire.names import normalize_email
 log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "The e-mail address or the password is wrong."
+TOO_MANY_FAILURES = "Too many wrong passwords; try again in a few minutes."
+
+
+def _retry(seconds: int | None) -> tuple[tuple[str, str], ...]:
+    return () if seconds is None else (("Retry-After", str(seconds)),)
 
 # ---- the pages ------------------------------------------------------------------------------
 
@@ -87,6 +94,7 @@ class WebPages:
         switchboard: SwitchboardServer,
         addresses: Addresses | None = None,
         limiter: SignupLimiter | None = None,
+        failures: FailedSignIns | None = None,
     ) -> None:
         self._config = config
         self._accounts = accounts
@@ -94,6 +102,23 @@ class WebPages:
         self._switchboard = switchboard
         self._addresses = addresses
         self.limiter = limiter or SignupLimiter(config.web.registrations_per_hour)
+        self._failures = failures or FailedSignIns.from_config(config.passport)
+
+    async def _check_password(self, request: Request, email: str, password: str,
+                              ) -> Account | int | None:
+        """The account; None for a wrong password (counted); or, after too many wrong
+        passwords from this address or for this account, the seconds to wait (unchecked)."""
+        who, key = (request.client[0] if request.client else "unknown"), normalize_email(email)
+        wait = self._failures.retry_after(who, key)
+        if wait:
+            log.warning("account page: %r from %s refused: too many wrong passwords", email, who)
+            return wait
+        account = await self._accounts.authenticate(email, password)
+        if account is None:
+            self._failures.failed(who, key)
+        else:
+            self._failures.succeeded(key)
+        return account
 
     def mount(self, router: Router) -> None:
         router.add("GET", "/", self.home)
@@ -259,7 +284,7 @@ class WebPages:
 
     # ---- password change -------------------------------------------------------------------
     def _password_page(self, status: int, email: str, message: str | None,
-                       css: str = "error") -> Response:
+                     css: str = "error", retry_after: int | None = None) -> Response:
         fields = (
             markup.field("E-mail address", "email", email)
             + markup.field("Current password", "password", kind="password")
@@ -268,7 +293,7 @@ class WebPages:
         )
         form = markup.form("/account/password", fields, "Change password")
         body = markup.message(message, css) + form
-        return page(status, "Change your password", body)
+        return page(status, "Change your password", body, _retry(retry_after))
 
     async def password_form(self, request: Request) -> Response:
         return self._password_page(200, "", None)
@@ -284,7 +309,9 @@ class WebPages:
             return self._password_page(400, email, "The two new passwords differ.")
         if not new:
             return self._password_page(400, email, "The new password must not be empty.")
-        account = await self._accounts.authenticate(email, form.get("password", ""))
+        account = await self._check_password(request, email, form.get("password", ""))
+        if isinstance(account, int):
+            return self._password_page(429, email, TOO_MANY_FAILURES, retry_after=account)
         if account is None:
             return self._password_page(401, email, WRONG_CREDENTIALS)
         try:
@@ -298,7 +325,7 @@ class WebPages:
 
     # ---- deletion --------------------------------------------------------------------------
     def _delete_page(self, status: int, email: str, message: str | None,
-                     css: str = "error") -> Response:
+                     css: str = "error", retry_after: int | None = None) -> Response:
         fields = (
             markup.field("E-mail address", "email", email)
             + markup.field("Password", "password", kind="password")
@@ -310,7 +337,7 @@ class WebPages:
             + "<p>If you are signed in, Messenger is signed out first.</p>\n"
             + markup.form("/account/delete", fields, "Delete account")
         )
-        return page(status, "Delete your account", body)
+        return page(status, "Delete your account", body, _retry(retry_after))
 
     async def delete_form(self, request: Request) -> Response:
         return self._delete_page(200, "", None)
@@ -328,7 +355,9 @@ class WebPages:
         email = form.get("email", "").strip()
         if not form.get("confirm"):
             return self._delete_page(400, email, "Tick the box to confirm the deletion.")
-        account = await self._accounts.authenticate(email, form.get("password", ""))
+        account = await self._check_password(request, email, form.get("password", ""))
+        if isinstance(account, int):
+            return self._delete_page(429, email, TOO_MANY_FAILURES, retry_after=account)
         if account is None:
             return self._delete_page(401, email, WRONG_CREDENTIALS)
         key = normalize_email(account.email)
@@ -374,8 +403,9 @@ def install_pages(
     presence: PresenceService,
     switchboard: SwitchboardServer,
     addresses: Addresses | None = None,
+    failures: FailedSignIns | None = None,
 ) -> WebPages:
     """Mount the web pages on `router` (the HTTP app). Called once by the service wiring."""
-    pages = WebPages(config, accounts, presence, switchboard, addresses)
+    pages = WebPages(config, accounts, presence, switchboard, addresses, failures=failures)
     pages.mount(router)
     return pages

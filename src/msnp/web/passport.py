@@ -18,10 +18,12 @@ from urllib.parse import quote, unquote_to_bytes
 
 from msnp.config import Config
 from msnp.services.models import Account
+from msnp.services.throttle import FailedSignIns
 from msnp.services.tickets import PassportTickets
 from msnp.web.messages import Request, Response
 from msnp.web.msgrconfig import mount_msgrconfig
 from msnp.web.router import Router
+from msnp.wire.names import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +138,16 @@ class PassportService:
     """The two Passport endpoints as handlers; `mount` adds them to a router."""
 
     def __init__(
-        self, config: Config, authenticator: Authenticator, tickets: PassportTickets
+        self,
+        config: Config,
+        authenticator: Authenticator,
+        tickets: PassportTickets,
+        failures: FailedSignIns | None = None,
     ) -> None:
         self._config = config
         self._authenticator = authenticator
         self._tickets = tickets
+        self._failures = failures or FailedSignIns.from_config(config.passport)
         self._nexus_value = passport_urls(config)
         self._failure_value = failure_header(config)
 
@@ -157,14 +164,23 @@ class PassportService:
         if credentials is None:
             log.info("passport login from %s without usable credentials", _who(request))
             return self._failed()
+        who, key = _who(request), normalize_email(credentials.sign_in)
+        if self._failures.retry_after(who, key):
+            # Answered as a wrong password: clients know no other refusal, and a guesser
+            # learns nothing from it.
+            log.warning("passport login for %r from %s refused: too many wrong passwords",
+                        credentials.sign_in, who)
+            return self._failed()
         account: Account | None = None
         for password in credentials.passwords:
             account = await self._authenticator.authenticate(credentials.sign_in, password)
             if account is not None:
                 break
         if account is None:
-            log.info("passport login failed for %r from %s", credentials.sign_in, _who(request))
+            self._failures.failed(who, key)
+            log.info("passport login failed for %r from %s", credentials.sign_in, who)
             return self._failed()
+        self._failures.succeeded(key)
         from_pp = await self._tickets.issue(account.email)
         return Response(
             200,
@@ -180,21 +196,28 @@ def _who(request: Request) -> str:
 
 
 def mount_passport(
-    router: Router, config: Config, authenticator: Authenticator, tickets: PassportTickets
+    router: Router,
+    config: Config,
+    authenticator: Authenticator,
+    tickets: PassportTickets,
+    failures: FailedSignIns | None = None,
 ) -> PassportService:
     """Add the nexus and login routes to `router`; returns the service for reuse."""
-    service = PassportService(config, authenticator, tickets)
+    service = PassportService(config, authenticator, tickets, failures)
     service.mount(router)
     return service
 
 
 def build_http_app(
-    config: Config, authenticator: Authenticator, tickets: PassportTickets
+    config: Config,
+    authenticator: Authenticator,
+    tickets: PassportTickets,
+    failures: FailedSignIns | None = None,
 ) -> Router:
     """Every HTTP(S) route of the service so far: Passport nexus and login, Messenger Config.
     The same router is served on `config.http.listen` and `config.https.listen`; more routes
     (web pages, the HTTP gateway) are added with `Router.add` / `Router.include`."""
     router = Router()
-    mount_passport(router, config, authenticator, tickets)
+    mount_passport(router, config, authenticator, tickets, failures)
     mount_msgrconfig(router, config)
     return router
