@@ -171,11 +171,13 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         router.include(build_http_app(config, accounts, passport, failures))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
         install_admin(router, config, presence)
-        install_pages(router, config, accounts, presence, switchboard, addresses, failures)
+        gateway: Gateway | None = None
         if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
             gateway = Gateway(config.gateway, {"NS": make_ns, "SB": switchboard.controller})
             install_gateway(router, gateway)
             closers.append(gateway.close)
+        install_pages(router, config, accounts, presence, switchboard, addresses, failures,
+                      gateway)
         for server in servers:
             closers.append(server.close)
             await server.start()

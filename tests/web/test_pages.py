@@ -286,10 +286,16 @@ async def test_metrics(service: RunningService) -> None:
     assert value(before, "msnp_users_online") == 0
     assert value(before, "msnp_accounts") == 1
     assert value(before, "msnp_switchboard_sessions") == 0
+    assert value(before, "msnp_gateway_sessions") == 0
     wire = await login_raw(service, BOB, BOB_PASSWORD, status="NLN")
+    tunnel = await exchange(service.ports["http"], (
+        b"POST /gateway/gateway.dll?Action=open&Server=NS&IP=127.0.0.1 HTTP/1.1\r\n"
+        b"Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
+    assert tunnel.status == 200
     try:
         after = await get(service, "/metrics")
         assert value(after, "msnp_users_online") == 1
         assert value(after, "msnp_switchboard_connections") == 0
+        assert value(after, "msnp_gateway_sessions") == 1
     finally:
         await wire.close()

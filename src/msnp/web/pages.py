@@ -23,6 +23,7 @@ from msnp.services.throttle import FailedSignIns
 from msnp.web import markup
 from msnp.web.admin import DELETED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
+from msnp.web.gateway import Gateway
 from msnp.web.markup import page
 from msnp.web.messages import Request, Response
 from msnp.web.router import Router
@@ -95,7 +96,9 @@ class WebPages:
         addresses: Addresses | None = None,
         limiter: SignupLimiter | None = None,
         failures: FailedSignIns | None = None,
+        gateway: Gateway | None = None,
     ) -> None:
+        self._gateway = gateway
         self._config = config
         self._accounts = accounts
         self._presence = presence
@@ -377,7 +380,7 @@ class WebPages:
 
     # ---- metrics ---------------------------------------------------------------------------
     async def metrics(self, request: Request) -> Response:
-        values = (
+        values: tuple[tuple[str, str, int], ...] = (
             ("msnp_users_online", "Users signed in on this node.", len(self._presence)),
             ("msnp_switchboard_sessions", "Open switchboard sessions (conversations).",
              len(self._switchboard.rooms)),
@@ -385,6 +388,9 @@ class WebPages:
              len(self._switchboard.hub.connections)),
             ("msnp_accounts", "Accounts in the database.", await self._accounts.count()),
         )
+        if self._gateway is not None:
+            values += (("msnp_gateway_sessions", "Open HTTP-polling gateway sessions.",
+                        len(self._gateway)),)
         lines = []
         for name, text, value in values:
             lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge", f"{name} {value}"]
@@ -404,8 +410,10 @@ def install_pages(
     switchboard: SwitchboardServer,
     addresses: Addresses | None = None,
     failures: FailedSignIns | None = None,
+    gateway: Gateway | None = None,
 ) -> WebPages:
     """Mount the web pages on `router` (the HTTP app). Called once by the service wiring."""
-    pages = WebPages(config, accounts, presence, switchboard, addresses, failures=failures)
+    pages = WebPages(config, accounts, presence, switchboard, addresses, failures=failures,
+                     gateway=gateway)
     pages.mount(router)
     return pages
