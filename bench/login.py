@@ -342,6 +342,9 @@ def main() -> None:
         )
         server.start()
         print(f"creating {2 * logins} accounts...", flush=True)
+        while not ready_recv.poll(1.0):  # a service that fails to start must not hang this
+            if not server.is_alive():
+                raise SystemExit(f"the service process exited ({server.exitcode}) at start")
         ports = ready_recv.recv()
         try:
             assert server.pid is not None

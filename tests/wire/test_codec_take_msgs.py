@@ -15,7 +15,7 @@ Outcome = tuple[list[Command], type[ProtocolError] | None]
 
 
 def as_command(msg: RawMsg) -> Command:
-    return Command("MSG", msg.trid, (msg.ack,), msg.payload)
+    return Command("MSG", int(msg.trid), (msg.ack,), msg.payload)
 
 
 def through_take(chunks: list[bytes]) -> tuple[Outcome, int]:
@@ -25,11 +25,11 @@ def through_take(chunks: list[bytes]) -> tuple[Outcome, int]:
     taken = 0
     try:
         for chunk in chunks:
-            parser.append(chunk)
-            msgs = parser.take_msgs()
+            msgs = parser.take_msgs(chunk)
             taken += len(msgs)
             # The relay forwards `tail` as is: it must be what the general path would write.
             assert all(m.tail == b"%d\r\n" % len(m.payload) + m.payload for m in msgs)
+            assert all(m.trid == b"%d" % int(m.trid) for m in msgs)
             out.extend(as_command(m) for m in msgs)
             out.extend(parser.iter_feed(b""))
     except ProtocolError as exc:
@@ -79,12 +79,11 @@ def test_take_path_equals_iter_feed_on_random_and_mutated_streams() -> None:
 
 def test_a_burst_of_messages_is_taken_whole_with_the_wire_tail() -> None:
     parser = Parser.for_server()
-    parser.append(b"MSG 1 N 5\r\nhello" b"MSG 2 A 0\r\n" b"MSG 3 D 3\r\n\x00\x01\x02")
-    msgs = parser.take_msgs()
+    msgs = parser.take_msgs(b"MSG 1 N 5\r\nhello" b"MSG 2 A 0\r\n" b"MSG 3 D 3\r\n\x00\x01\x02")
     assert [(m.trid, m.ack, m.tail, m.payload) for m in msgs] == [
-        (1, "N", b"5\r\nhello", b"hello"),
-        (2, "A", b"0\r\n", b""),
-        (3, "D", b"3\r\n\x00\x01\x02", b"\x00\x01\x02"),
+        (b"1", "N", b"5\r\nhello", b"hello"),
+        (b"2", "A", b"0\r\n", b""),
+        (b"3", "D", b"3\r\n\x00\x01\x02", b"\x00\x01\x02"),
     ]
     assert parser.buffered == 0
 
@@ -92,6 +91,7 @@ def test_a_burst_of_messages_is_taken_whole_with_the_wire_tail() -> None:
 def test_anything_unusual_is_left_to_iter_feed() -> None:
     for stream in (
         b"MSG 1 N 05\r\nhello",  # a length with a leading zero
+        b"MSG 01 N 5\r\nhello",  # a trid with one
         b"MSG 1  N 5\r\nhello",  # two spaces
         b"MSG\t1 N 5\r\nhello",  # a tab
         b"MSG 1 N 5\nhello",  # a bare LF
@@ -100,15 +100,14 @@ def test_anything_unusual_is_left_to_iter_feed() -> None:
         b"PNG\r\nMSG 1 N 5\r\nhello",  # another command first
     ):
         parser = Parser.for_server()
-        parser.append(stream)
-        assert parser.take_msgs() == [], stream
+        assert parser.take_msgs(stream) == [], stream
         assert parser.buffered == len(stream)
 
 
 def test_an_oversized_message_is_refused_by_iter_feed() -> None:
     parser = Parser.for_server()
-    parser.append(b"MSG 1 N 1664\r\n" + bytes(1664) + b"MSG 2 N 1665\r\n" + bytes(1665))
-    assert len(parser.take_msgs()) == 1
+    assert len(parser.take_msgs(b"MSG 1 N 1664\r\n" + bytes(1664) + b"MSG 2 N 1665\r\n"
+                                + bytes(1665))) == 1
     try:
         list(parser.iter_feed(b""))
     except PayloadTooLarge:

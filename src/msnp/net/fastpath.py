@@ -23,9 +23,9 @@ from msnp.wire.errors import ProtocolError
 log = logging.getLogger(__name__)
 
 class FastController(Controller, Protocol):
-    def take_messages(self, parser: Parser) -> None:
-        """Consume what it can straight from the parser's buffer (the switchboard's relay of
-        plain MSGs) before the rest is parsed into commands."""
+    def take_messages(self, parser: Parser, data: bytes) -> None:
+        """Buffer a read in the parser, first handling what it can straight from the bytes
+        (the switchboard's relay of plain MSGs); the rest is then parsed into commands."""
         ...
 
     def handle_now(self, command: Command) -> Awaitable[None] | None:
@@ -92,9 +92,8 @@ class CommandProtocol(asyncio.Protocol):
             return
         try:
             parser = self._parser
-            parser.append(data)
             assert self.controller is not None
-            self.controller.take_messages(parser)
+            self.controller.take_messages(parser, data)
             if parser.buffered and not sink.closed:
                 self._run_now(parser.iter_feed(b""))
         except ProtocolError as exc:

@@ -99,8 +99,9 @@ class NotificationSession:
             return None
         return None if pending is None else self._finish(command, pending)
 
-    def take_messages(self, parser: Parser) -> None:
+    def take_messages(self, parser: Parser, data: bytes) -> None:
         """Nothing is relayed raw on the NS: every command is parsed whole."""
+        parser.append(data)
 
     async def handle(self, command: Command) -> None:
         pending = self.handle_now(command)

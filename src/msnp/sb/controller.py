@@ -49,13 +49,14 @@ class SwitchboardController:
         self.sink.send(data)
         self.sink.close()
 
-    def take_messages(self, parser: Parser) -> None:
-        """The hot path: plainly formed MSGs in a live session go straight from the parser's
-        buffer to the recipients; whatever is left is parsed as commands."""
+    def take_messages(self, parser: Parser, data: bytes) -> None:
+        """The hot path: plainly formed MSGs in a live session go straight from the read to
+        the recipients; whatever is left is parsed as commands."""
         session = self.session
         if session is None:
+            parser.append(data)
             return
-        taken = parser.take_msgs()
+        taken = parser.take_msgs(data)
         if not taken:
             return
         session.last_activity = self.hub.clock()

@@ -108,7 +108,7 @@ def handle_msg(conn: SwitchboardController, session: Session, command: Command) 
     if trid is None or len(args) != 1 or payload is None:
         raise ProtocolError("malformed MSG")
     length = b"%d\r\n" % len(payload)
-    deliver(conn, session, RawMsg(trid, args[0], length + payload, len(length)))
+    deliver(conn, session, RawMsg(b"%d" % trid, args[0], length + payload, len(length)))
 
 
 def deliver(conn: SwitchboardController, session: Session, msg: RawMsg) -> None:
@@ -121,7 +121,7 @@ def deliver(conn: SwitchboardController, session: Session, msg: RawMsg) -> None:
             raise ProtocolError("MSG D from a client without data messages")
         dest = data_message_dest(msg.payload)
         if dest is None:
-            conn.sink.send(error(_ERROR_282, trid))
+            conn.sink.send(error(_ERROR_282, int(trid)))
             return
     elif ack in _PLAIN_ACKS:
         # Routing by P2P-Dest matters only with more than one other participant.
@@ -133,9 +133,9 @@ def deliver(conn: SwitchboardController, session: Session, msg: RawMsg) -> None:
         return
     if delivered:
         if ack != "N":
-            conn.sink.send(b"ACK %d\r\n" % trid)
+            conn.sink.send(b"ACK " + trid + b"\r\n")
     elif ack != "S":
-        conn.sink.send(b"NAK %d\r\n" % trid)
+        conn.sink.send(b"NAK " + trid + b"\r\n")
 
 
 def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMsg]) -> None:
@@ -160,15 +160,15 @@ def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMs
                 if not sender.dialect.data_ack:
                     raise ProtocolError("MSG D from a client without data messages")
                 if data_message_dest(msg.payload) is None:
-                    replies.append(error(_ERROR_282, msg.trid))
+                    replies.append(error(_ERROR_282, int(msg.trid)))
                     continue
             if reachable:
                 relayed.append(prefix)
                 relayed.append(msg.tail)
                 if ack != "U" and ack != "N":
-                    replies.append(b"ACK %d\r\n" % msg.trid)
+                    replies.append(b"ACK " + msg.trid + b"\r\n")
             elif ack != "U" and ack != "S":
-                replies.append(b"NAK %d\r\n" % msg.trid)
+                replies.append(b"NAK " + msg.trid + b"\r\n")
     finally:  # what came before a violation is still delivered and answered
         if relayed:
             recipient.send(b"".join(relayed))

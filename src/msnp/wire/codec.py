@@ -79,7 +79,7 @@ class RawMsg(NamedTuple):
     Command. `tail` is the wire text from the length on (`length\r\npayload`), so a relay
     writes its own `MSG handle name ` and then `tail` unchanged."""
 
-    trid: int
+    trid: bytes  # as sent: ASCII digits
     ack: str
     tail: bytes
     payload_at: int  # where the payload starts in `tail`
@@ -90,8 +90,10 @@ class RawMsg(NamedTuple):
 
 
 _RAW_ACKS = {ack.encode(): ack for ack in ("U", "N", "A", "S", "D")}
-# What `take_msgs` accepts; a trid is at most 10 digits, as `_is_trid` says.
-_RAW_MSG = re.compile(rb"MSG ([0-9]{1,10}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
+_new_tuple = tuple.__new__
+# What `take_msgs` accepts: a trid of at most 10 digits (as `_is_trid` says) and numbers
+# without leading zeros, so the trid and length it forwards are written as iter_feed's are.
+_RAW_MSG = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
 
 
 def _is_trid(token: bytes | bytearray) -> bool:
@@ -141,39 +143,56 @@ class Parser:
         return list(self.iter_feed(data))
 
     def append(self, data: bytes) -> None:
-        """Buffer bytes for `take_msgs`; `iter_feed(b"")` parses whatever it leaves."""
+        """Buffer bytes; `iter_feed(b"")` parses them."""
         if self._error is not None:
             raise self._error
         self._buffer += data
 
-    def take_msgs(self) -> list[RawMsg]:
-        """The plainly formed, complete client MSGs at the head of the buffer (`MSG trid
-        ack length` with single spaces, an ack type U/N/A/S/D, a length within the limit
-        and without leading zeros, the whole payload buffered), consumed. Stops at anything
-        else, which `iter_feed` then parses exactly as always (errors included). The
-        switchboard relays most messages this way: no decoding, no Command, and the length
-        line and payload copied once."""
-        if self._pending is not None or self._error is not None:
-            return []
-        buffer, pos = self._buffer, self._pos
-        size = len(buffer)
+    def take_msgs(self, data: bytes) -> list[RawMsg]:
+        """Buffer `data`, then take the plainly formed, complete client MSGs at the head of
+        the buffer (`MSG trid ack length` with single spaces, an ack type U/N/A/S/D, a
+        length within the limit and without leading zeros, the whole payload there). It
+        stops at anything else, which `iter_feed(b"")` then parses exactly as always (errors
+        included). The switchboard relays most messages this way: no decoding, no Command,
+        and when a read holds whole messages only, nothing copied but each message's tail."""
+        if self._error is not None:
+            raise self._error
+        buffer = self._buffer
+        work: bytes | bytearray
+        if self._pending is not None or len(buffer) > self._pos:
+            buffer += data  # after a partial read: work in the buffer
+            work, pos = buffer, self._pos
+            if self._pending is not None:
+                return []
+        else:  # the common case: everything before was consumed, so slice the read itself
+            if self._pos:
+                buffer.clear()
+                self._pos = 0
+            work, pos = data, 0
+        size = len(work)
         limit = self._payload_limits.get("MSG", -1)
         match = _RAW_MSG.match
         taken: list[RawMsg] = []
-        while (found := match(buffer, pos)) is not None:
+        while (found := match(work, pos)) is not None:
             trid, ack, length = found.groups()
             length_at, payload_at = found.span(3)
             payload_at += 2  # past the CRLF
             stop = payload_at + int(length)
             if stop - payload_at > limit or stop > size:
                 break
-            tail = bytes(buffer[length_at:stop])
-            taken.append(RawMsg(int(trid), _RAW_ACKS[ack], tail, payload_at - length_at))
+            tail = work[length_at:stop]
+            taken.append(_new_tuple(RawMsg, (  # RawMsg(...) without its Python __new__
+                bytes(trid), _RAW_ACKS[ack], tail if work is data else bytes(tail),
+                payload_at - length_at)))
             pos = stop
-        if pos == size:  # all of it: drop it now rather than at the next feed
+        if work is data:
+            if pos < size:
+                buffer += data[pos:]
+        elif pos == size:  # all of it: drop it now rather than at the next feed
             buffer.clear()
             pos = 0
-        self._pos = pos
+        if work is buffer:
+            self._pos = pos
         return taken
 
     def iter_feed(self, data: bytes) -> Iterator[Command]:
