@@ -111,37 +111,47 @@ def handle_msg(conn: SwitchboardController, session: Session, command: Command) 
     deliver(conn, session, RawMsg(b"%d" % trid, args[0], length + payload, len(length)))
 
 
+def _answer(ack: str, trid: bytes, delivered: bool) -> bytes | None:
+    """What the ack type asks for (see the module notes)."""
+    if ack == "U":
+        return None
+    if delivered:
+        return None if ack == "N" else b"ACK " + trid + b"\r\n"
+    return None if ack == "S" else b"NAK " + trid + b"\r\n"
+
+
+def _data_dest(sender: Participant, msg: RawMsg) -> str | None:
+    """The P2P-Dest of a MSG D, or None when it deserves 282. MSNP8 has no MSG D."""
+    if not sender.dialect.data_ack:
+        raise ProtocolError("MSG D from a client without data messages")
+    return data_message_dest(msg.payload)
+
+
 def deliver(conn: SwitchboardController, session: Session, msg: RawMsg) -> None:
     """Check the ack type, relay, and answer as the ack type asks."""
-    ack, trid = msg.ack, msg.trid
+    ack = msg.ack
     sender = conn.participant
     assert sender is not None
     if ack == "D":
-        if not sender.dialect.data_ack:
-            raise ProtocolError("MSG D from a client without data messages")
-        dest = data_message_dest(msg.payload)
+        dest = _data_dest(sender, msg)
         if dest is None:
-            conn.sink.send(error(_ERROR_282, int(trid)))
+            conn.sink.send(error(_ERROR_282, int(msg.trid)))
             return
     elif ack in _PLAIN_ACKS:
         # Routing by P2P-Dest matters only with more than one other participant.
         dest = p2p_dest(msg.payload) if len(sender.peers) > 1 else None
     else:
         raise ProtocolError(f"unknown MSG ack type {ack!r}")
-    delivered = relay(session, sender, msg.tail, dest)
-    if ack == "U":
-        return
-    if delivered:
-        if ack != "N":
-            conn.sink.send(b"ACK " + trid + b"\r\n")
-    elif ack != "S":
-        conn.sink.send(b"NAK " + trid + b"\r\n")
+    answer = _answer(ack, msg.trid, relay(session, sender, msg.tail, dest))
+    if answer is not None:
+        conn.sink.send(answer)
 
 
 def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMsg]) -> None:
-    """`deliver` for a batch taken from one read. In a two-party session (the common case)
-    the recipient and its state are looked up once and the batch goes out as one send;
-    otherwise each message is delivered on its own. Same acks, same order."""
+    """`deliver` for a batch taken from one read (ack types U/N/A/S/D only). In a two-party
+    session (the common case) the recipient and its state are looked up once and the batch
+    goes out as one send; otherwise each message is delivered on its own. Same answers,
+    same order."""
     sender = conn.participant
     assert sender is not None
     if len(sender.peers) != 1:
@@ -156,19 +166,14 @@ def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMs
     try:
         for msg in taken:
             ack = msg.ack
-            if ack == "D":
-                if not sender.dialect.data_ack:
-                    raise ProtocolError("MSG D from a client without data messages")
-                if data_message_dest(msg.payload) is None:
-                    replies.append(error(_ERROR_282, int(msg.trid)))
-                    continue
+            if ack == "D" and _data_dest(sender, msg) is None:
+                replies.append(error(_ERROR_282, int(msg.trid)))
+                continue
             if reachable:
                 relayed.append(prefix)
                 relayed.append(msg.tail)
-                if ack != "U" and ack != "N":
-                    replies.append(b"ACK " + msg.trid + b"\r\n")
-            elif ack != "U" and ack != "S":
-                replies.append(b"NAK " + msg.trid + b"\r\n")
+            if ack != "U" and (answer := _answer(ack, msg.trid, reachable)) is not None:
+                replies.append(answer)
     finally:  # what came before a violation is still delivered and answered
         if relayed:
             recipient.send(b"".join(relayed))
