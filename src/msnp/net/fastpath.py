@@ -194,10 +194,12 @@ class CommandServer:
         *,
         write_limit: int = 1 << 20,
         limiter: AddressLimiter | None = None,
+        after_input: Callable[[], None] | None = None,
     ) -> None:
         self._make_controller = make_controller
         self._write_limit = write_limit
         self._limiter = limiter
+        self._after_input = after_input
         self._tasks: set[asyncio.Task[None]] = set()
         self._open: set[CommandProtocol] = set()
         self._server: asyncio.Server | None = None
@@ -215,6 +217,8 @@ class CommandServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        if self._after_input is not None:  # output still held back goes out first
+            self._after_input()
         for protocol in list(self._open):
             if protocol.sink is not None:
                 protocol.sink.close()
@@ -228,6 +232,7 @@ class CommandServer:
         protocol = CommandProtocol(
             self._make_controller,
             write_limit=self._write_limit,
+            after_input=self._after_input,
             tasks=self._tasks,
             limiter=self._limiter,
             on_close=self._open.discard,

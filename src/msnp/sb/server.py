@@ -4,14 +4,13 @@ each. The notification side calls `issue_creator` on `XFR SB` and gives `address
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 
 from msnp.config import Config, HostPort
 from msnp.net.connection import AddressLimiter, Sink
-from msnp.net.fastpath import CommandProtocol
+from msnp.net.fastpath import CommandServer
 from msnp.sb import leaving
 from msnp.sb.controller import SwitchboardController
 from msnp.sb.directory import UserDirectory
@@ -70,10 +69,13 @@ class SwitchboardServer:
             clock=clock,
         )
         self._flusher = Flusher()
-        self._limiter = AddressLimiter(sb.max_connections_per_ip)
-        self._server: asyncio.Server | None = None
+        # MSG is relayed inside data_received; output is flushed once per chunk of input.
+        self._listener = CommandServer(
+            self.controller,
+            after_input=self._flusher.flush,
+            limiter=AddressLimiter(sb.max_connections_per_ip),
+        )
         self._bound_port: int | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def address(self) -> HostPort:
@@ -94,35 +96,18 @@ class SwitchboardServer:
         `on_disconnect` when the gateway session ends)."""
         return SwitchboardController(self.hub, Outbox(sink, self._flusher))
 
-    def _protocol(self) -> CommandProtocol:
-        # MSG is relayed inside data_received; output is flushed once per chunk of input.
-        return CommandProtocol(
-            self.controller,
-            after_input=self._flusher.flush,
-            tasks=self._tasks,
-            limiter=self._limiter,
-        )
-
     async def start(self) -> int:
         """Listen on `switchboard.listen`; returns the bound port."""
         listen = self._config.switchboard.listen
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, listen.host, listen.port)
-        sockets = self._server.sockets
-        self._bound_port = int(sockets[0].getsockname()[1]) if sockets else listen.port
+        self._bound_port = await self._listener.listen(listen.host, listen.port)
+        await self._listener.start()
         log.info("switchboard listening on %s:%d, advertised as %s",
                  listen.host, self._bound_port, self.address)
         return self._bound_port
 
     async def close(self) -> None:
         """Stop listening, close every connection and end every session."""
-        if self._server is not None:
-            self._server.close()
-        for controller in list(self.hub.connections):
+        await self._listener.close()
+        for controller in list(self.hub.connections):  # sessions over the HTTP gateway
             controller.sink.close()
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.rooms.close()
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
