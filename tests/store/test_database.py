@@ -230,3 +230,10 @@ async def _count(conn: AsyncConnection) -> int:
     from sqlalchemy import func
 
     return int((await conn.execute(select(func.count()).select_from(accounts))).scalar_one())
+
+
+async def test_work_after_close_is_refused_not_left_waiting(database_url: str) -> None:
+    db = await Database.open(database_url)
+    await db.close()
+    with pytest.raises(DatabaseUnavailable):
+        await asyncio.wait_for(db.read(lambda conn: _count(conn)), timeout=5)

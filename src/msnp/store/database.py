@@ -77,6 +77,7 @@ class Database:
         self._sqlite: SqliteThread | None = None
         if url.get_backend_name() == "sqlite":
             self._sqlite = SqliteThread(url, _SQLITE_BUSY_TIMEOUT_MS)
+        self._closed = False
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = 10) -> Database:
@@ -125,6 +126,7 @@ class Database:
         return self._engine.dialect.name
 
     async def close(self) -> None:
+        self._closed = True
         if self._sqlite is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._sqlite.close)
         await self._engine.dispose()
@@ -153,6 +155,7 @@ class Database:
 
         write=True serializes with other writers on SQLite; write=False gives a consistent
         snapshot (REPEATABLE READ on PostgreSQL, a deferred transaction in WAL on SQLite)."""
+        self._check_open()
         if write and self.dialect == "sqlite":
             async with self._sqlite_writer, self._engine.connect() as conn:
                 await conn.execution_options(**{_WRITE_OPTION: True})
@@ -171,6 +174,7 @@ class Database:
         """Run `work` in a write transaction, retrying it from the start after a deadlock,
         a serialization failure or a locked SQLite database. `work` must only touch the
         database (it may run more than once) and may raise to roll back."""
+        self._check_open()
         if self._sqlite is not None:
             return await self._on_sqlite_thread(work, write=True, attempts=attempts)
         for attempt in range(1, attempts + 1):
@@ -186,6 +190,7 @@ class Database:
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in a read-only snapshot transaction."""
+        self._check_open()
         if self._sqlite is not None:
             return await self._on_sqlite_thread(work, write=False, attempts=8)
         async with self.begin(write=False) as conn:
@@ -196,6 +201,12 @@ class Database:
     ) -> T:
         assert self._sqlite is not None
         return await self._sqlite.submit(work, write, attempts)
+
+    def _check_open(self) -> None:
+        # Work queued after close would wait forever on SQLite's stopped thread, and would
+        # quietly reconnect on PostgreSQL: both backends refuse it instead.
+        if self._closed:
+            raise DatabaseUnavailable(f"database {self.url} has been closed")
 
     def _is_transient(self, exc: DBAPIError) -> bool:
         if self.dialect == "sqlite":
