@@ -117,3 +117,31 @@ async def test_closed_socket_counts_as_out(service) -> None:  # type: ignore[no-
     await bob.expect("NLN AWY alice@example.com Alice 0")
     alice.writer.transport.abort()  # no OUT: the socket just goes away
     await bob.expect("FLN alice@example.com")
+
+
+async def test_pipelined_commands_are_answered_in_order(service) -> None:  # type: ignore[no-untyped-def]
+    """Commands sent together, including ones that wait on the database (USR S, and a SYN
+    and CHG queued behind it), are answered strictly in the order they were sent."""
+    wire = await Wire.connect("127.0.0.1", service.ports["notification"])
+    wire.skip.add("CHL")
+    await wire.send_raw(
+        b"VER 1 MSNP9 MSNP8 CVR0\r\n"
+        b"CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.0.0602 MSMSGS alice@example.com\r\n"
+        b"USR 3 TWN I alice@example.com\r\n"
+    )
+    await wire.expect("VER 1 MSNP9")
+    await wire.expect("CVR 2 {recommended} {current} {minimum} {download} {info}")
+    challenge = (await wire.expect("USR 3 TWN S {challenge}"))["challenge"]
+    from_pp = await passport_login(service, "alice@example.com", "alice-pw", challenge)
+    await wire.send_raw(
+        f"USR 4 TWN S {from_pp}\r\nSYN 5 0\r\nCHG 6 NLN 0\r\nPNG\r\n".encode()
+    )
+    await wire.expect("USR 4 OK alice@example.com Alice 1 0")
+    await wire.expect("MSG Hotmail Hotmail {n}")
+    await wire.expect("MSG Hotmail Hotmail {n}")
+    await wire.expect("SYN 5 {version} 1 1")
+    for _ in range(3):  # GTC, BLP, LSG (LST follows)
+        await wire.read()
+    await wire.expect("LST bob@example.com Bob {lists} 0")
+    await wire.expect("CHG 6 NLN 0")
+    await wire.expect("QNG {seconds}")
