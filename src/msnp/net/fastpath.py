@@ -96,12 +96,8 @@ class CommandProtocol(asyncio.Protocol):
             self.controller.take_messages(parser, data)
             if parser.buffered and not sink.closed:
                 self._run_now(parser.iter_feed(b""))
-        except ProtocolError as exc:
-            log.info("protocol error from %s:%d: %s", *sink.peer, exc)
-            self._close_after_output()
-        except Exception:
-            log.exception("error handling input from %s:%d", *sink.peer)
-            self._close_after_output()
+        except Exception as exc:
+            self._fail(exc)
         if self._after_input is not None:
             self._after_input()
 
@@ -149,12 +145,8 @@ class CommandProtocol(asyncio.Protocol):
                 if not self._backlog:
                     break
                 rest = self._parser.iter_feed(self._backlog.pop(0))
-        except ProtocolError as exc:
-            log.info("protocol error from %s:%d: %s", *sink.peer, exc)
-            self._close_after_output()
-        except Exception:
-            log.exception("error handling input from %s:%d", *sink.peer)
-            self._close_after_output()
+        except Exception as exc:
+            self._fail(exc)
         finally:
             self._busy = None
             if self._after_input is not None:
@@ -162,12 +154,16 @@ class CommandProtocol(asyncio.Protocol):
             if not sink.closed:
                 self._transport.resume_reading()
 
-    def _close_after_output(self) -> None:
-        """Close on a violation, but first send what earlier commands were answered with
-        (output the controller is still holding back for coalescing)."""
+    def _fail(self, exc: Exception) -> None:
+        """Close on a protocol violation (or a bug), but first send what earlier commands
+        were answered with (output the controller is still holding back for coalescing)."""
+        assert self.sink is not None
+        if isinstance(exc, ProtocolError):
+            log.info("protocol error from %s:%d: %s", *self.sink.peer, exc)
+        else:
+            log.error("error handling input from %s:%d", *self.sink.peer, exc_info=exc)
         if self._after_input is not None:
             self._after_input()
-        assert self.sink is not None
         self.sink.close()
 
     async def _disconnect(self) -> None:
