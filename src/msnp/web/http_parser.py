@@ -116,11 +116,7 @@ class RequestParser:
                 if self._state is _State.HEAD:  # no body: the request is complete
                     return self._finish()
             elif self._state is _State.BODY:
-                take = min(self._remaining, len(self._buf))
-                self._body += self._buf[:take]
-                del self._buf[:take]
-                self._remaining -= take
-                if self._remaining:
+                if not self._take_body():
                     return None
                 self._state = _State.HEAD
                 return self._finish()
@@ -140,11 +136,7 @@ class RequestParser:
                 self._remaining = size
                 self._state = _State.CHUNK_DATA if size else _State.TRAILERS
             elif self._state is _State.CHUNK_DATA:
-                take = min(self._remaining, len(self._buf))
-                self._body += self._buf[:take]
-                del self._buf[:take]
-                self._remaining -= take
-                if self._remaining:
+                if not self._take_body():
                     return None
                 self._state = _State.CHUNK_END
             elif self._state is _State.CHUNK_END:
@@ -210,6 +202,14 @@ class RequestParser:
         elif mode == "chunked":
             self._state = _State.CHUNK_SIZE
         return True
+
+    def _take_body(self) -> bool:
+        """Move up to `_remaining` buffered bytes into the body; True once all have come."""
+        take = min(self._remaining, len(self._buf))
+        self._body += self._buf[:take]
+        del self._buf[:take]
+        self._remaining -= take
+        return not self._remaining
 
     def _take_line(self, limit: int, status: int, message: str) -> bytes | None:
         end = self._buf.find(b"\n")
