@@ -69,6 +69,16 @@ def _list_limit(list_name: ListBits) -> int:
     return MAX_FORWARD_LIST if list_name == ListBits.FL else MAX_LIST_ENTRIES
 
 
+async def _reverse_change(
+    conn: AsyncConnection, contact_id: int, contact_key: str, owner_key: str, owner_name: str
+) -> ReverseListChange:
+    """Bump the contact's list version for their RL change and describe it."""
+    version = await bump_version(conn, contact_id)
+    return ReverseListChange(
+        owner=contact_key, version=version, member=owner_key, member_name=owner_name
+    )
+
+
 class ListService:
     """Contact lists, groups and privacy settings of accounts in `db`. Every method takes
     e-mail addresses in any letter case; names are decoded text."""
@@ -227,12 +237,8 @@ class ListService:
                     {"lists": contacts.c.lists.bitwise_or(int(ListBits.RL))},
                 )
             )
-            reverse_version = await bump_version(conn, contact_id)
-            reverse = ReverseListChange(
-                owner=contact_key,
-                version=reverse_version,
-                member=owner_key,
-                member_name=owner_row.display_name,
+            reverse = await _reverse_change(
+                conn, contact_id, contact_key, owner_key, owner_row.display_name
             )
             theirs = await lq.entry(conn, contact_id, owner_id)
             shown = allows_bits(contact_row.blp, theirs.lists if theirs is not None else 0)
@@ -298,12 +304,8 @@ class ListService:
 
             # The contact loses the owner from their RL.
             await lq.clear_bits(conn, contact_id, owner_id, int(ListBits.RL))
-            reverse_version = await bump_version(conn, contact_id)
-            reverse = ReverseListChange(
-                owner=contact_key,
-                version=reverse_version,
-                member=owner_key,
-                member_name=owner_row.display_name,
+            reverse = await _reverse_change(
+                conn, contact_id, contact_key, owner_key, owner_row.display_name
             )
             return ListChange(version, contact_key, entry.stored_name, None, reverse)
 
