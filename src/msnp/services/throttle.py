@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from msnp.config import PassportConfig
 
@@ -70,6 +71,17 @@ class SlidingWindow:
         self._sweep_at = max(1024, 2 * len(self._events))
 
 
+T = TypeVar("T")
+
+
+class TooManyFailures(Exception):
+    """Refused without checking the password; `retry_after` seconds until it is checked."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many wrong passwords; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class FailedSignIns:
     """Wrong passwords per client address and per account. Once either has reached its
     limit within the window, `retry_after` is non-zero and callers refuse the attempt without
@@ -88,6 +100,21 @@ class FailedSignIns:
         self.per_account = per_account
         self._addresses = SlidingWindow(window, clock)
         self._accounts = SlidingWindow(window, clock)
+
+    async def attempt(
+        self, address: str, account: str, check: Callable[[], Awaitable[T | None]]
+    ) -> T | None:
+        """Run `check` (a password verification: None when wrong) and count its outcome;
+        past a limit, raise TooManyFailures without running it."""
+        wait = self.retry_after(address, account)
+        if wait:
+            raise TooManyFailures(wait)
+        result = await check()
+        if result is None:
+            self.failed(address, account)
+        else:
+            self.succeeded(account)
+        return result
 
     def retry_after(self, address: str, account: str) -> int:
         """Seconds until an attempt from `address` on `account` may be checked (0: now)."""

@@ -19,7 +19,7 @@ from msnp.sb.server import SwitchboardServer
 from msnp.services.accounts import AccountError, AccountService, NoSuchAccount
 from msnp.services.models import Account
 from msnp.services.presence import PresenceService
-from msnp.services.throttle import FailedSignIns
+from msnp.services.throttle import FailedSignIns, TooManyFailures
 from msnp.web import markup
 from msnp.web.admin import DELETED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
@@ -107,21 +107,18 @@ class WebPages:
         self.limiter = limiter or SignupLimiter(config.web.registrations_per_hour)
         self._failures = failures or FailedSignIns.from_config(config.passport)
 
-    async def _check_password(self, request: Request, email: str, password: str,
-                              ) -> Account | int | None:
-        """The account; None for a wrong password (counted); or, after too many wrong
-        passwords from this address or for this account, the seconds to wait (unchecked)."""
-        who, key = (request.client[0] if request.client else "unknown"), normalize_email(email)
-        wait = self._failures.retry_after(who, key)
-        if wait:
+    async def _check_password(self, request: Request, email: str, password: str
+                              ) -> Account | None:
+        """The account, or None for a wrong password (counted). Raises TooManyFailures
+        after too many wrong passwords from this address or for this account."""
+        who = request.client[0] if request.client else "unknown"
+        try:
+            return await self._failures.attempt(
+                who, normalize_email(email), lambda: self._accounts.authenticate(email, password)
+            )
+        except TooManyFailures:
             log.warning("account page: %r from %s refused: too many wrong passwords", email, who)
-            return wait
-        account = await self._accounts.authenticate(email, password)
-        if account is None:
-            self._failures.failed(who, key)
-        else:
-            self._failures.succeeded(key)
-        return account
+            raise
 
     def mount(self, router: Router) -> None:
         router.add("GET", "/", self.home)
@@ -312,9 +309,11 @@ class WebPages:
             return self._password_page(400, email, "The two new passwords differ.")
         if not new:
             return self._password_page(400, email, "The new password must not be empty.")
-        account = await self._check_password(request, email, form.get("password", ""))
-        if isinstance(account, int):
-            return self._password_page(429, email, TOO_MANY_FAILURES, retry_after=account)
+        try:
+            account = await self._check_password(request, email, form.get("password", ""))
+        except TooManyFailures as refused:
+            return self._password_page(429, email, TOO_MANY_FAILURES,
+                                       retry_after=refused.retry_after)
         if account is None:
             return self._password_page(401, email, WRONG_CREDENTIALS)
         try:
@@ -358,9 +357,11 @@ class WebPages:
         email = form.get("email", "").strip()
         if not form.get("confirm"):
             return self._delete_page(400, email, "Tick the box to confirm the deletion.")
-        account = await self._check_password(request, email, form.get("password", ""))
-        if isinstance(account, int):
-            return self._delete_page(429, email, TOO_MANY_FAILURES, retry_after=account)
+        try:
+            account = await self._check_password(request, email, form.get("password", ""))
+        except TooManyFailures as refused:
+            return self._delete_page(429, email, TOO_MANY_FAILURES,
+                                     retry_after=refused.retry_after)
         if account is None:
             return self._delete_page(401, email, WRONG_CREDENTIALS)
         key = normalize_email(account.email)

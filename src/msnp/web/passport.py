@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 from msnp.config import Config
 from msnp.services.models import Account
-from msnp.services.throttle import FailedSignIns
+from msnp.services.throttle import FailedSignIns, TooManyFailures
 from msnp.services.tickets import PassportTickets
 from msnp.web.messages import Request, Response
 from msnp.web.msgrconfig import mount_msgrconfig
@@ -164,23 +164,28 @@ class PassportService:
         if credentials is None:
             log.info("passport login from %s without usable credentials", _who(request))
             return self._failed()
-        who, key = _who(request), normalize_email(credentials.sign_in)
-        if self._failures.retry_after(who, key):
+        who = _who(request)
+
+        async def check() -> Account | None:
+            for password in credentials.passwords:
+                account = await self._authenticator.authenticate(credentials.sign_in, password)
+                if account is not None:
+                    return account
+            return None
+
+        try:
+            account = await self._failures.attempt(
+                who, normalize_email(credentials.sign_in), check
+            )
+        except TooManyFailures:
             # Answered as a wrong password: clients know no other refusal, and a guesser
             # learns nothing from it.
             log.warning("passport login for %r from %s refused: too many wrong passwords",
                         credentials.sign_in, who)
             return self._failed()
-        account: Account | None = None
-        for password in credentials.passwords:
-            account = await self._authenticator.authenticate(credentials.sign_in, password)
-            if account is not None:
-                break
         if account is None:
-            self._failures.failed(who, key)
             log.info("passport login failed for %r from %s", credentials.sign_in, who)
             return self._failed()
-        self._failures.succeeded(key)
         from_pp = await self._tickets.issue(account.email)
         return Response(
             200,
