@@ -232,3 +232,22 @@ async def test_a_violation_inside_a_burst_ends_it_after_what_came_before(rig: Ri
     await bob.expect(b"MSG alice@example.com Alice %d\r\n" % len(TEXT) + TEXT)
     assert [line.raw for line in await alice.expect_closed()] == [b"ACK 3\r\n"]
     await bob.expect(b"BYE alice@example.com\r\n")
+
+
+async def test_a_read_of_plain_messages_is_relayed_in_one_piece_and_answered(
+    rig: Rig,
+) -> None:
+    """A two-party read of plain messages only (the run path): relayed whole and in order,
+    an ACK for each A and S and nothing for U and N, and a leave in the same read still
+    counts."""
+    alice, bob = await pair(rig)
+    burst = [(10 + i, "UNAS"[i % 4], TEXT + b" %d" % i) for i in range(12)]
+    alice.send(b"".join(b"MSG %d %s %d\r\n" % (t, a.encode(), len(p)) + p for t, a, p in burst)
+               + b"OUT\r\n")
+    for _, _, payload in burst:
+        await bob.expect(relayed(ALICE, payload))
+    for trid, ack, _ in burst:
+        if ack in "AS":
+            await alice.expect(b"ACK %d\r\n" % trid)
+    await bob.expect(b"BYE alice@example.com\r\n")
+    await alice.expect_closed()

@@ -94,7 +94,7 @@ class CommandProtocol(asyncio.Protocol):
             parser = self._parser
             assert self.controller is not None
             self.controller.take_messages(parser, data)
-            if parser.buffered and not sink.closed:
+            if parser.unparsed and not sink.closed:
                 self._run_now(parser.iter_feed(b""))
         except Exception as exc:
             self._fail(exc)

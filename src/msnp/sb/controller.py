@@ -27,6 +27,11 @@ _LIVE_HANDLERS: dict[str, Handler] = {
 }
 
 
+# A read shorter than this (about two chat messages) is cheaper to take message by message:
+# `take_run` costs a few microseconds more per read and saves about one per message.
+_RUN_MIN_BYTES = 400
+
+
 class SwitchboardController:
     """Implements `msnp.net.connection.Controller`. `session` is None until USR/ANS succeeds."""
 
@@ -56,6 +61,17 @@ class SwitchboardController:
         if session is None:
             parser.append(data)
             return
+        sender = self.participant
+        assert sender is not None
+        peers = sender.peers
+        if len(peers) == 1 and len(data) >= _RUN_MIN_BYTES and not peers[0].endpoint.closed:
+            # Two parties: a read of plain messages goes across in one piece.
+            run = parser.take_run(data, sender.msg_prefix)
+            if run is not None:
+                if run.trids:
+                    session.last_activity = self.hub.clock()
+                    messages.deliver_run(self, peers[0], run)
+                return
         taken = parser.take_msgs(data)
         if not taken:
             return

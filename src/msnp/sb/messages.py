@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from msnp.services.rooms import Participant, Session
-from msnp.wire.codec import Command, RawMsg, error
+from msnp.wire.codec import Command, MsgRun, RawMsg, error
 from msnp.wire.errors import ErrorCode, ProtocolError
 from msnp.wire.names import normalize_email
 
@@ -179,3 +179,18 @@ def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMs
             recipient.send(b"".join(relayed))
         if replies:
             conn.sink.send(b"".join(replies))
+
+
+_SILENT_ACKS = frozenset({b"U", b"N"})  # no answer when delivered
+
+
+def deliver_run(conn: SwitchboardController, recipient: Participant, run: MsgRun) -> None:
+    """Send a run taken by `Parser.take_run` to the one other participant, who is reachable,
+    and answer as `deliver` would: an ACK for each A and S, nothing for U and N."""
+    recipient.endpoint.send(run.relayed)
+    acks = run.acks
+    if not _SILENT_ACKS.issuperset(acks):
+        conn.sink.send(b"".join(
+            b"ACK " + trid + b"\r\n"
+            for trid, ack in zip(run.trids, acks, strict=True) if ack not in _SILENT_ACKS
+        ))

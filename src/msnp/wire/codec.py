@@ -96,6 +96,23 @@ _new_tuple = tuple.__new__
 _RAW_MSG = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
 
 
+# The same header, found by `re.split` anywhere in a read (see `take_run`); the length group
+# keeps its CRLF so the split parts join back into the relayed form unchanged.
+_RUN_HEADER = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0\r\n|[1-9][0-9]{0,8}\r\n)")
+# `length\r\n` -> length for every length a client MSG may have: a dict look-up per message
+# instead of an int() (a length not in it sends the read down the general path).
+_RUN_LENGTHS = {b"%d\r\n" % n: n for n in range(MAX_SB_MESSAGE + 1)}
+_RUN_ACKS = frozenset({b"U", b"N", b"A", b"S"})
+
+
+class MsgRun(NamedTuple):
+    """Complete client MSGs taken together by `Parser.take_run`, already in relayed form."""
+
+    relayed: bytes  # each as `prefix` + `length\r\n` + payload, concatenated in order
+    trids: list[bytes]  # as sent, in order
+    acks: list[bytes]  # b"U", b"N", b"A" or b"S", in order
+
+
 def _is_trid(token: bytes | bytearray) -> bool:
     # A trid is a decimal number; 10 digits keep it within what clients use (uint32).
     return token.isdigit() and len(token) <= 10
@@ -106,7 +123,8 @@ class Parser:
     parser is dead (every later call raises again): the caller must close the connection."""
 
     __slots__ = (
-        "_buffer", "_error", "_max_line", "_no_trid", "_payload_limits", "_pending", "_pos",
+        "_buffer", "_error", "_held", "_max_line", "_no_trid", "_payload_limits", "_pending",
+        "_pos",
     )
 
     def __init__(
@@ -124,6 +142,9 @@ class Parser:
         self._max_line = max_line
         self._pending: tuple[str, int | None, tuple[str, ...], int] | None = None
         self._error: ProtocolError | None = None
+        # The buffer holds only the start of a plain MSG that `take_run` will finish: there is
+        # nothing for `iter_feed` to parse yet (see `unparsed`).
+        self._held = False
 
     @classmethod
     def for_server(cls) -> Parser:
@@ -139,6 +160,12 @@ class Parser:
     def buffered(self) -> int:
         return len(self._buffer) - self._pos
 
+    @property
+    def unparsed(self) -> bool:
+        """Whether `iter_feed(b"")` may have something to do: bytes are buffered and they are
+        not just the unfinished start of a message `take_run` is holding."""
+        return len(self._buffer) > self._pos and not self._held
+
     def feed(self, data: bytes) -> list[Command]:
         return list(self.iter_feed(data))
 
@@ -146,6 +173,7 @@ class Parser:
         """Buffer bytes; `iter_feed(b"")` parses them."""
         if self._error is not None:
             raise self._error
+        self._held = False
         self._buffer += data
 
     def take_msgs(self, data: bytes) -> list[RawMsg]:
@@ -157,6 +185,7 @@ class Parser:
         and when a read holds whole messages only, nothing copied but each message's tail."""
         if self._error is not None:
             raise self._error
+        self._held = False
         buffer = self._buffer
         work: bytes | bytearray
         if self._pending is not None or len(buffer) > self._pos:
@@ -195,9 +224,64 @@ class Parser:
             self._pos = pos
         return taken
 
+    def take_run(self, data: bytes, prefix: bytes) -> MsgRun | None:
+        """Take every complete message from the buffer and `data` at once when they are all
+        plainly formed client MSGs (as `take_msgs` takes them, with ack types U/N/A/S only)
+        and nothing else: the relay of a busy two-party session. An unfinished last message
+        stays buffered for the next call. Otherwise None, and nothing was consumed.
+
+        One `re.split` finds every header in the read, so the per-message work is done in C.
+        A header-like text inside a payload is found too, and then the split does not chain
+        (a part's size differs from the length before it): that read goes the general way,
+        so nothing is ever cut where the sequential parse would not cut it."""
+        if self._error is not None:
+            raise self._error
+        if self._pending is not None:
+            return None
+        buffer = self._buffer
+        work = bytes(buffer[self._pos :]) + data if len(buffer) > self._pos else data
+        parts = _RUN_HEADER.split(work)
+        if len(parts) == 1 or parts[0]:
+            return None  # no header, or something else first
+        try:
+            lengths = list(map(_RUN_LENGTHS.__getitem__, parts[3::4]))
+        except KeyError:  # over the table's limit
+            return None
+        limit = self._payload_limits.get("MSG", -1)
+        if limit < MAX_SB_MESSAGE and max(lengths) > limit:
+            return None
+        acks = parts[2::4]
+        if not _RUN_ACKS.issuperset(acks):
+            return None
+        sizes = list(map(len, parts[4::4]))
+        last, last_size = lengths[-1], sizes[-1]
+        sizes[-1] = last  # the last part runs to the end of the read: checked below
+        if sizes != lengths:
+            return None
+        held = b""
+        if last_size < last:  # the last message is not all here: keep it for later
+            held = work[len(work) - last_size - len(parts[-2]) - len(parts[-3])
+                        - len(parts[-4]) - 6 :]
+            del parts[-4:]
+        elif last_size > last:  # something else follows: iter_feed parses it
+            held = parts[-1][last:]
+            parts[-1] = parts[-1][:last]
+        count = len(parts) // 4
+        trids = parts[1::4]
+        acks = parts[2::4]
+        parts[1::4] = [prefix] * count
+        parts[2::4] = [b""] * count
+        buffer.clear()
+        self._pos = 0
+        if held:
+            buffer += held
+        self._held = bool(held) and last_size < last
+        return MsgRun(b"".join(parts), trids, acks)
+
     def iter_feed(self, data: bytes) -> Iterator[Command]:
         if self._error is not None:
             raise self._error
+        self._held = False
         self._buffer += data
         try:
             while True:
@@ -309,6 +393,7 @@ __all__ = [
     "SERVER_NO_TRID",
     "SERVER_PAYLOAD_LIMITS",
     "Command",
+    "MsgRun",
     "Parser",
     "ProtocolError",
     "cmd",
