@@ -5,6 +5,7 @@ and what it relays is the general path's relayed form, byte for byte."""
 from __future__ import annotations
 
 import random
+import re
 
 from msnp.wire.codec import Command, MsgRun, Parser
 from msnp.wire.errors import ProtocolError
@@ -21,9 +22,11 @@ def run_commands(run: MsgRun) -> list[Command]:
     """The run's messages back as Commands: its relayed bytes parsed as a client parses the
     server's MSGs, with the trid and ack type the sender gave."""
     relayed = Parser.for_client().feed(run.relayed)
-    assert len(relayed) == len(run.trids) == len(run.acks)
+    heads = re.findall(rb"([0-9]+) ([UNAS])", run.heads)
+    assert len(relayed) == len(heads) == run.messages
+    assert run.acked_trids() == [trid for trid, ack in heads if ack in b"AS"]
     out = []
-    for msg, trid, ack in zip(relayed, run.trids, run.acks, strict=True):
+    for msg, (trid, ack) in zip(relayed, heads, strict=True):
         assert msg.name == "MSG" and msg.args == ("alice@example.com", "Alice")
         assert msg.payload is not None
         out.append(Command("MSG", int(trid), (ack.decode(),), msg.payload))
@@ -40,7 +43,7 @@ def through_run(chunks: list[bytes]) -> tuple[Outcome, int]:
         for chunk in chunks:
             run = parser.take_run(chunk, PREFIX)
             if run is not None:
-                taken += len(run.trids)
+                taken += run.messages
                 out.extend(run_commands(run))
             else:
                 msgs = parser.take_msgs(chunk)
@@ -71,14 +74,14 @@ def test_a_read_of_messages_is_relayed_whole() -> None:
     run = parser.take_run(b"MSG 1 N 5\r\nhello" b"MSG 2 A 0\r\n" b"MSG 3 U 2\r\n\x00\r", PREFIX)
     assert run is not None
     assert run.relayed == (PREFIX + b"5\r\nhello" + PREFIX + b"0\r\n" + PREFIX + b"2\r\n\x00\r")
-    assert (run.trids, run.acks) == ([b"1", b"2", b"3"], [b"N", b"A", b"U"])
+    assert (run.messages, run.heads, run.acked_trids()) == (3, b"1 N2 A3 U", [b"2"])
     assert not parser.unparsed and parser.buffered == 0
 
 
 def test_an_unfinished_last_message_is_held_for_the_next_read() -> None:
     parser = Parser.for_server()
     run = parser.take_run(b"MSG 1 N 5\r\nhelloMSG 2 N 5\r\nwo", PREFIX)
-    assert run is not None and run.trids == [b"1"]
+    assert run is not None and run.heads == b"1 N"
     assert parser.buffered == len(b"MSG 2 N 5\r\nwo") and not parser.unparsed
     run = parser.take_run(b"rldMSG 3 N 1\r\n!", PREFIX)
     assert run is not None and run.relayed == PREFIX + b"5\r\nworld" + PREFIX + b"1\r\n!"
@@ -88,7 +91,7 @@ def test_an_unfinished_last_message_is_held_for_the_next_read() -> None:
 def test_a_command_after_the_messages_is_left_to_iter_feed() -> None:
     parser = Parser.for_server()
     run = parser.take_run(b"MSG 1 N 5\r\nhelloOUT\r\n", PREFIX)
-    assert run is not None and run.trids == [b"1"]
+    assert run is not None and run.heads == b"1 N"
     assert parser.unparsed
     assert list(parser.iter_feed(b"")) == [Command("OUT")]
 

@@ -68,7 +68,7 @@ class SwitchboardController:
             # Two parties: a read of plain messages goes across in one piece.
             run = parser.take_run(data, sender.msg_prefix)
             if run is not None:
-                if run.trids:
+                if run.messages:
                     session.last_activity = self.hub.clock()
                     messages.deliver_run(self, peers[0], run)
                 return

@@ -181,16 +181,10 @@ def deliver_all(conn: SwitchboardController, session: Session, taken: list[RawMs
             conn.sink.send(b"".join(replies))
 
 
-_SILENT_ACKS = frozenset({b"U", b"N"})  # no answer when delivered
-
-
 def deliver_run(conn: SwitchboardController, recipient: Participant, run: MsgRun) -> None:
     """Send a run taken by `Parser.take_run` to the one other participant, who is reachable,
     and answer as `deliver` would: an ACK for each A and S, nothing for U and N."""
     recipient.endpoint.send(run.relayed)
-    acks = run.acks
-    if not _SILENT_ACKS.issuperset(acks):
-        conn.sink.send(b"".join(
-            b"ACK " + trid + b"\r\n"
-            for trid, ack in zip(run.trids, acks, strict=True) if ack not in _SILENT_ACKS
-        ))
+    acked = run.acked_trids()
+    if acked:
+        conn.sink.send(b"ACK " + b"\r\nACK ".join(acked) + b"\r\n")

@@ -96,21 +96,31 @@ _new_tuple = tuple.__new__
 _RAW_MSG = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
 
 
-# The same header, found by `re.split` anywhere in a read (see `take_run`); the length group
-# keeps its CRLF so the split parts join back into the relayed form unchanged.
-_RUN_HEADER = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0\r\n|[1-9][0-9]{0,8}\r\n)")
-# `length\r\n` -> length for every length a client MSG may have: a dict look-up per message
-# instead of an int() (a length not in it sends the read down the general path).
-_RUN_LENGTHS = {b"%d\r\n" % n: n for n in range(MAX_SB_MESSAGE + 1)}
-_RUN_ACKS = frozenset({b"U", b"N", b"A", b"S"})
+# The header of a plain message, found by `re.split` anywhere in a read (see `take_run`):
+# one group for `trid ack`, one for the length with its CRLF, so that the split parts join
+# back into the relayed form. D is left out: each data message is checked on its own.
+_RUN_HEADER = re.compile(rb"MSG ((?:0|[1-9][0-9]{0,9}) [UNAS]) (0\r\n|[1-9][0-9]{0,8}\r\n)")
+# `length\r\n` for every length a client MSG may have, and back: the sizes of the parts are
+# checked against the lengths sent as text, with no int() per message (a length not in the
+# table sends the read down the general path).
+_RUN_LENGTH_TEXTS = tuple(b"%d\r\n" % n for n in range(MAX_SB_MESSAGE + 1))
+_RUN_LENGTHS = {text: n for n, text in enumerate(_RUN_LENGTH_TEXTS)}
+_RUN_ANSWERED = re.compile(rb"([0-9]+) [AS]")
 
 
 class MsgRun(NamedTuple):
     """Complete client MSGs taken together by `Parser.take_run`, already in relayed form."""
 
     relayed: bytes  # each as `prefix` + `length\r\n` + payload, concatenated in order
-    trids: list[bytes]  # as sent, in order
-    acks: list[bytes]  # b"U", b"N", b"A" or b"S", in order
+    messages: int  # how many
+    heads: bytes  # each message's `trid ack` as sent, concatenated: b"1 N2 A3 U"
+
+    def acked_trids(self) -> list[bytes]:
+        """The trids of the messages sent with ack type A or S, in order."""
+        heads = self.heads
+        if b"A" not in heads and b"S" not in heads:
+            return []
+        return _RUN_ANSWERED.findall(heads)
 
 
 def _is_trid(token: bytes | bytearray) -> bool:
@@ -243,40 +253,36 @@ class Parser:
         parts = _RUN_HEADER.split(work)
         if len(parts) == 1 or parts[0]:
             return None  # no header, or something else first
-        try:
-            lengths = list(map(_RUN_LENGTHS.__getitem__, parts[3::4]))
-        except KeyError:  # over the table's limit
+        last = _RUN_LENGTHS.get(parts[-2])  # the last message's length
+        if last is None:  # over the table's limit
+            return None
+        sizes = list(map(len, parts[3::3]))
+        last_size = sizes[-1]
+        sizes[-1] = last  # the last part runs to the end of the read: checked below
+        try:  # each part's size, written as a length, is the length sent before it
+            if list(map(_RUN_LENGTH_TEXTS.__getitem__, sizes)) != parts[2::3]:
+                return None
+        except IndexError:  # a part longer than any message
             return None
         limit = self._payload_limits.get("MSG", -1)
-        if limit < MAX_SB_MESSAGE and max(lengths) > limit:
-            return None
-        acks = parts[2::4]
-        if not _RUN_ACKS.issuperset(acks):
-            return None
-        sizes = list(map(len, parts[4::4]))
-        last, last_size = lengths[-1], sizes[-1]
-        sizes[-1] = last  # the last part runs to the end of the read: checked below
-        if sizes != lengths:
+        if limit < MAX_SB_MESSAGE and max(sizes) > limit:
             return None
         held = b""
         if last_size < last:  # the last message is not all here: keep it for later
-            held = work[len(work) - last_size - len(parts[-2]) - len(parts[-3])
-                        - len(parts[-4]) - 6 :]
-            del parts[-4:]
+            held = work[len(work) - last_size - len(parts[-2]) - len(parts[-3]) - 5 :]
+            del parts[-3:]
         elif last_size > last:  # something else follows: iter_feed parses it
             held = parts[-1][last:]
             parts[-1] = parts[-1][:last]
-        count = len(parts) // 4
-        trids = parts[1::4]
-        acks = parts[2::4]
-        parts[1::4] = [prefix] * count
-        parts[2::4] = [b""] * count
+        count = len(parts) // 3
+        heads = b"".join(parts[1::3])
+        parts[1::3] = [prefix] * count
         buffer.clear()
         self._pos = 0
         if held:
             buffer += held
         self._held = bool(held) and last_size < last
-        return MsgRun(b"".join(parts), trids, acks)
+        return _new_tuple(MsgRun, (b"".join(parts), count, heads))
 
     def iter_feed(self, data: bytes) -> Iterator[Command]:
         if self._error is not None:
