@@ -13,7 +13,9 @@ arrives on one socket is written to its partner), with the same clients and mess
 The servers run in their own process (uvloop when installed, as in production) and the load
 generator in this one, so each gets a core. Clients use raw sockets and asyncio protocols:
 a receiver counts fixed-size frames instead of parsing, so the generator stays cheap.
-Each pair sends one way (`a` -> `b`) with ack type N (no reply on success: the chat norm).
+Each pair sends one way (`a` -> `b`) with ack type `--ack`: N (no reply on success) by
+default, or A (what most clients send for text: the switchboard also answers every message
+with an ACK, which the baseline does not).
 Every measurement is repeated `--rounds` times, interleaving the two targets, and medians
 are reported: on a shared machine single runs vary by 2x. `RELAY_PROFILE=file` runs the
 server process under cProfile.
@@ -203,7 +205,8 @@ class PairSockets:
     sent_prefix: bytes  # `MSG trid N ` or the like, before the length
 
 
-def setup_switchboard(control: Connection, port: int, pairs: int) -> list[PairSockets]:
+def setup_switchboard(control: Connection, port: int, pairs: int, ack: str
+                      ) -> list[PairSockets]:
     out = []
     for i in range(pairs):
         a, b = f"a{i}@bench.example", f"b{i}@bench.example"
@@ -221,11 +224,12 @@ def setup_switchboard(control: Connection, port: int, pairs: int) -> list[PairSo
             pass
         assert alice.read()[0] == "JOI"
         out.append(PairSockets(alice.handover(), bob.handover(),
-                               f"MSG {a} {a.split('@')[0]} ".encode(), b"MSG 1000000 N "))
+                               f"MSG {a} {a.split('@')[0]} ".encode(),
+                               f"MSG 1000000 {ack} ".encode()))
     return out
 
 
-def setup_baseline(port: int, pairs: int) -> list[PairSockets]:
+def setup_baseline(port: int, pairs: int, ack: str) -> list[PairSockets]:
     out = []
     for i in range(pairs):
         alice, bob = LineSocket(port), LineSocket(port)
@@ -233,8 +237,8 @@ def setup_baseline(port: int, pairs: int) -> list[PairSockets]:
         bob.send(f"PAIR {i}")
         assert alice.read() == ["OK"] and bob.read() == ["OK"]
         # The relay forwards the client's own line: the receiver sees `MSG trid N length`.
-        out.append(PairSockets(alice.handover(), bob.handover(), b"MSG 1000000 N ",
-                               b"MSG 1000000 N "))
+        line = f"MSG 1000000 {ack} ".encode()
+        out.append(PairSockets(alice.handover(), bob.handover(), line, line))
     return out
 
 
@@ -248,13 +252,13 @@ def make_payload(size: int, stamp: int) -> bytes:
 class Sender(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.unexpected = 0  # bytes the server sent back (a NAK would be a failure)
+        self.replies = 0  # bytes the server sent back: ACKs for `--ack A`, else none
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
-        self.unexpected += len(data)
+        self.replies += len(data)
 
 
 @dataclass
@@ -417,8 +421,10 @@ async def measure_round(name: str, runs: list[PairRun], control: Connection,
                         args: argparse.Namespace) -> dict[str, Any]:
     throughput = await measure_throughput(runs, control, args.window, args.warmup, args.seconds)
     latency = await measure_latency(runs, control, args.size, args.rate, args.warmup, args.seconds)
-    unexpected = sum(run.sender.unexpected for run in runs)
-    return {"target": name, **throughput, **latency, "unexpected_reply_bytes": unexpected}
+    replies = sum(run.sender.replies for run in runs)
+    for run in runs:
+        run.sender.replies = 0
+    return {"target": name, **throughput, **latency, "reply_bytes": replies}
 
 
 def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -440,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3, help="medians are reported")
+    parser.add_argument("--ack", choices=["N", "A", "U"], default="N",
+                        help="the senders' MSG ack type")
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -454,8 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Sockets are set up blocking, then handed to the loop.
         pairs = {
-            "switchboard": setup_switchboard(control, sb_port, args.pairs),
-            "baseline relay": setup_baseline(relay_port, args.pairs),
+            "switchboard": setup_switchboard(control, sb_port, args.pairs, args.ack),
+            "baseline relay": setup_baseline(relay_port, args.pairs, args.ack),
         }
 
         async def run_all() -> None:
@@ -482,13 +490,17 @@ def main(argv: list[str] | None = None) -> int:
         for r in results
     ]
     ratio = base["msgs_per_s"] / sb["msgs_per_s"]
-    print(f"{args.pairs} pairs, {args.size}-byte payloads, window {args.window}; latency at "
+    print(f"{args.pairs} pairs, {args.size}-byte payloads, ack {args.ack}, window "
+          f"{args.window}; latency at "
           f"{sb['offered_msgs_per_s']:,.0f} msgs/s offered; server {server_loop}, "
           f"client {client_loop}, {os.cpu_count()} CPUs; medians of {args.rounds} rounds; "
           f"load average before {load_before[0]:.2f}")
     print(format_table(headers, rows))
     print(f"baseline / switchboard throughput: {ratio:.2f}x; "
           f"p99 ratio: {sb['p99_ms'] / base['p99_ms']:.2f}x")
+    replies = sum(r["reply_bytes"] for r in rounds["switchboard"])
+    print(f"switchboard answers to the senders: {replies:,} bytes"
+          + (" (an ACK for every message)" if args.ack == "A" else " (none expected)"))
     targets = {
         "throughput_msgs_per_s >= 50000": sb["msgs_per_s"] >= 50_000,
         "p99_ms < 10 at offered rate": sb["p99_ms"] < 10,
@@ -497,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     for target, met in targets.items():
         print(f"  {'met' if met else 'NOT met'}: {target}")
     if not args.no_json:
-        path = write_json("relay", {
+        path = write_json("relay" if args.ack == "N" else f"relay-ack-{args.ack}", {
             "parameters": vars(args),
             "event_loops": {"server": server_loop, "client": client_loop},
             "results": results,

@@ -251,3 +251,15 @@ async def test_a_read_of_plain_messages_is_relayed_in_one_piece_and_answered(
             await alice.expect(b"ACK %d\r\n" % trid)
     await bob.expect(b"BYE alice@example.com\r\n")
     await alice.expect_closed()
+
+
+async def test_a_read_of_a_messages_is_answered_with_an_ack_each(rig: Rig) -> None:
+    """Most clients send text with ack type A: a read of them is one run, one ACK each."""
+    alice, bob = await pair(rig)
+    trids = [7, 80, 900, 1000, 4294967295]
+    alice.send(b"".join(b"MSG %d A %d\r\n" % (t, len(TEXT)) + TEXT for t in trids))
+    for _ in trids:
+        await bob.expect(relayed(ALICE, TEXT))
+    for trid in trids:
+        await alice.expect(b"ACK %d\r\n" % trid)
+    await alice.expect_silence()

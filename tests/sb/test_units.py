@@ -7,8 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pytest
+
 from msnp.config import Config, HostPort, ServerConfig, SwitchboardConfig
-from msnp.sb import SwitchboardServer
+from msnp.sb import SwitchboardServer, messages
 from msnp.sb.outbox import Flusher, Outbox
 from msnp.services.rooms import Participant, Rooms
 from msnp.services.sb_tickets import CREATOR_KIND, INVITE_KIND, SwitchboardTickets
@@ -169,3 +171,17 @@ async def test_outbox_coalesces_one_loop_iteration() -> None:
     outbox.send(b"late")
     await asyncio.sleep(0)
     assert inner.writes[-1] == b"BYE c\r\n"
+
+
+@pytest.mark.parametrize(
+    ("heads", "answers"),
+    [
+        (b"1 N2 U", b""),
+        (b"7 A", b"ACK 7\r\n"),
+        (b"1 A20 A300 S", b"ACK 1\r\nACK 20\r\nACK 300\r\n"),
+        (b"1 A2 N3 S4 U", b"ACK 1\r\nACK 3\r\n"),
+        (b"0 U10 A", b"ACK 10\r\n"),
+    ],
+)
+def test_run_answers_ack_a_and_s_in_order(heads: bytes, answers: bytes) -> None:
+    assert messages.run_answers(heads) == answers

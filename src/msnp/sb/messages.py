@@ -9,6 +9,7 @@ an MSNP8 client, close the connection.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import TYPE_CHECKING
 
@@ -185,6 +186,19 @@ def deliver_run(conn: SwitchboardController, recipient: Participant, run: MsgRun
     """Send a run taken by `Parser.take_run` to the one other participant, who is reachable,
     and answer as `deliver` would: an ACK for each A and S, nothing for U and N."""
     recipient.endpoint.send(run.relayed)
-    acked = run.acked_trids()
-    if acked:
-        conn.sink.send(b"ACK " + b"\r\nACK ".join(acked) + b"\r\n")
+    answers = run_answers(run.heads)
+    if answers:
+        conn.sink.send(answers)
+
+
+_ANSWERED = re.compile(rb"([0-9]+) [AS]")
+
+
+def run_answers(heads: bytes) -> bytes:
+    """The ACK lines for a run's `heads` (b"1 A2 N3 S" -> b"ACK 1\r\nACK 3\r\n"). Trids are
+    digits, so a letter in `heads` is always an ack type."""
+    if b"A" not in heads and b"S" not in heads:
+        return b""
+    if b"N" not in heads and b"U" not in heads:  # every message is answered (A mostly)
+        return b"ACK " + heads.replace(b" A", b"\r\nACK ").replace(b" S", b"\r\nACK ")[:-4]
+    return b"ACK " + b"\r\nACK ".join(_ANSWERED.findall(heads)) + b"\r\n"

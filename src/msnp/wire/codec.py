@@ -105,7 +105,6 @@ _RUN_HEADER = re.compile(rb"MSG ((?:0|[1-9][0-9]{0,9}) [UNAS]) (0\r\n|[1-9][0-9]
 # table sends the read down the general path).
 _RUN_LENGTH_TEXTS = tuple(b"%d\r\n" % n for n in range(MAX_SB_MESSAGE + 1))
 _RUN_LENGTHS = {text: n for n, text in enumerate(_RUN_LENGTH_TEXTS)}
-_RUN_ANSWERED = re.compile(rb"([0-9]+) [AS]")
 
 
 class MsgRun(NamedTuple):
@@ -114,13 +113,6 @@ class MsgRun(NamedTuple):
     relayed: bytes  # each as `prefix` + `length\r\n` + payload, concatenated in order
     messages: int  # how many
     heads: bytes  # each message's `trid ack` as sent, concatenated: b"1 N2 A3 U"
-
-    def acked_trids(self) -> list[bytes]:
-        """The trids of the messages sent with ack type A or S, in order."""
-        heads = self.heads
-        if b"A" not in heads and b"S" not in heads:
-            return []
-        return _RUN_ANSWERED.findall(heads)
 
 
 def _is_trid(token: bytes | bytearray) -> bool:
