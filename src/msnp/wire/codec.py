@@ -126,7 +126,7 @@ class Parser:
 
     __slots__ = (
         "_buffer", "_error", "_held", "_max_line", "_no_trid", "_payload_limits", "_pending",
-        "_pos",
+        "_pos", "_run_limit",
     )
 
     def __init__(
@@ -147,6 +147,9 @@ class Parser:
         # The buffer holds only the start of a plain MSG that `take_run` will finish: there is
         # nothing for `iter_feed` to parse yet (see `unparsed`).
         self._held = False
+        # `take_run` knows lengths up to MAX_SB_MESSAGE; a lower MSG limit is checked on top.
+        msg_limit = payload_limits.get("MSG", -1)
+        self._run_limit = msg_limit if msg_limit < MAX_SB_MESSAGE else None
 
     @classmethod
     def for_server(cls) -> Parser:
@@ -241,7 +244,7 @@ class Parser:
         if self._pending is not None:
             return None
         buffer = self._buffer
-        work = bytes(buffer[self._pos :]) + data if len(buffer) > self._pos else data
+        work = bytes(buffer[self._pos :]) + data if buffer else data
         parts = _RUN_HEADER.split(work)
         if len(parts) == 1 or parts[0]:
             return None  # no header, or something else first
@@ -256,8 +259,7 @@ class Parser:
                 return None
         except IndexError:  # a part longer than any message
             return None
-        limit = self._payload_limits.get("MSG", -1)
-        if limit < MAX_SB_MESSAGE and max(sizes) > limit:
+        if self._run_limit is not None and max(sizes) > self._run_limit:
             return None
         held = b""
         if last_size < last:  # the last message is not all here: keep it for later
@@ -269,11 +271,12 @@ class Parser:
         count = len(parts) // 3
         heads = b"".join(parts[1::3])
         parts[1::3] = [prefix] * count
-        buffer.clear()
-        self._pos = 0
+        if buffer:
+            buffer.clear()
+            self._pos = 0
         if held:
             buffer += held
-        self._held = bool(held) and last_size < last
+        self._held = last_size < last  # held is then the start of that message
         return _new_tuple(MsgRun, (b"".join(parts), count, heads))
 
     def iter_feed(self, data: bytes) -> Iterator[Command]:
