@@ -1,10 +1,13 @@
 """`msnp user del` while the service runs: the user is signed out (OUT OTH) and the contacts
-signed in now get a fresh list at their next SYN, not a stale "up to date"."""
+signed in now get a fresh list at their next SYN, not a stale "up to date". `msnp user passwd`
+signs out whoever is signed in with the old password."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,24 @@ async def test_user_del_signs_out_and_refreshes_contacts(
         await bob.expect("QNG 60")  # no LST line for the deleted contact
 
 
+
+
+async def test_user_passwd_signs_out_the_old_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "msnp.toml"
+    path.write_text(CONFIG.format(data=tmp_path / "data", http=_free_port()))
+    async with running(load_config(path)) as service:
+        await service.accounts.create("alice@example.com", "alice-pw", "Alice")
+        alice = await login_raw(service, "alice@example.com", "alice-pw", status="NLN")
+        monkeypatch.setattr(sys, "stdin", io.StringIO("new-pw\n"))
+        code = await asyncio.to_thread(
+            main, ["user", "passwd", "Alice@example.com", "--config", str(path)]
+        )
+        assert code == 0
+        out = capsys.readouterr().out
+        assert "changed the password of alice@example.com" in out
+        assert "signed alice@example.com out of the running service" in out
+        await alice.expect("OUT OTH")
+        await alice.expect_closed()
+        assert await service.accounts.authenticate("alice@example.com", "new-pw") is not None

@@ -4,6 +4,7 @@ and the NOT lines (reference §4.25) that reach signed-in clients of each dialec
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import stat
@@ -17,6 +18,7 @@ from msnp import cli
 from msnp.web.admin import (
     MAX_BODY_BYTES,
     NOTIFY_PATH,
+    SIGN_OUT_PATH,
     install_admin,
     read_admin_token,
     token_path,
@@ -211,3 +213,23 @@ async def test_endpoint_refusals(admin: Admin) -> None:
     get = Request("GET", NOTIFY_PATH, NOTIFY_PATH, {}, "", "HTTP/1.1", Headers(),
                   client=("127.0.0.1", 40000))
     assert (await router(get)).status == 405
+
+
+async def test_sign_out_endpoint(admin: Admin) -> None:
+    """`msnp user passwd` asks the running service to sign the user out; anything but one
+    e-mail address from this machine with the token is refused."""
+    token = read_admin_token(admin.ns.service.config)
+
+    def sign_out(body: bytes, who: str = "127.0.0.1", bearer: str | None = token) -> Request:
+        headers = Headers([("Authorization", f"Bearer {bearer}")] if bearer else [])
+        return Request("POST", SIGN_OUT_PATH, SIGN_OUT_PATH, {}, "", "HTTP/1.1", headers, body,
+                       client=(who, 40000))
+
+    router = admin.router
+    body = b'{"email": "nobody@example.com"}'
+    assert (await router(sign_out(body, who="192.0.2.7"))).status == 403
+    assert (await router(sign_out(body, bearer=None))).status == 401
+    for bad in (b"not json", b"[]", b"{}", b'{"email": 5}', b'{"email": "not an address"}'):
+        assert (await router(sign_out(bad))).status == 400, bad
+    offline = await router(sign_out(body))
+    assert offline.status == 200 and json.loads(offline.body) == {"signed_out": False}

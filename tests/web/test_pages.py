@@ -167,6 +167,33 @@ async def test_password_change(service: RunningService) -> None:
     await passport_login(service, BOB, "new-pw", "lc=1033,id=507")
 
 
+async def test_password_change_signs_out_the_old_password(service: RunningService) -> None:
+    """Whoever is signed in with the old password (maybe why it is changed) is signed out,
+    as when the account signs in elsewhere, and the page says so; a refused change signs
+    nobody out."""
+    wire = await login_raw(service, BOB, BOB_PASSWORD, status="NLN")
+    try:
+        refused = await post(service, "/account/password", {
+            "email": BOB, "password": "nope", "new_password": "n", "new_password2": "n"})
+        assert refused.status == 401
+        await wire.send("PNG")
+        await wire.expect("QNG 60")  # still signed in
+        changed = await post(service, "/account/password", {
+            "email": BOB, "password": BOB_PASSWORD,
+            "new_password": "new-pw", "new_password2": "new-pw",
+        })
+        assert changed.status == 200, changed.body
+        assert "Messenger was signed out" in text(changed)
+        await wire.expect("OUT OTH")
+        await wire.expect_closed()
+    finally:
+        await wire.close()
+    assert service.presence.get(BOB) is None
+    again = await post(service, "/account/password", {
+        "email": BOB, "password": "new-pw", "new_password": "pw3", "new_password2": "pw3"})
+    assert again.status == 200 and "Messenger was signed out" not in text(again)
+
+
 async def test_password_change_refusals(service: RunningService) -> None:
     def form(email: str, password: str, new: str = "n", again: str = "n") -> dict[str, str]:
         return {"email": email, "password": password, "new_password": new,

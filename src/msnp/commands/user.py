@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from msnp.commands.common import (
     CommandError,
@@ -19,7 +19,7 @@ from msnp.commands.common import (
 )
 from msnp.commands.notify import ServiceUnreachable, admin_address, post_admin
 from msnp.config import Config
-from msnp.web.admin import ACCOUNT_DELETED_PATH, read_admin_token
+from msnp.web.admin import ACCOUNT_DELETED_PATH, SIGN_OUT_PATH, read_admin_token
 from msnp.wire.names import normalize_email
 
 if TYPE_CHECKING:
@@ -62,7 +62,9 @@ def _passwd(args: argparse.Namespace, config: Config) -> int:
             await accounts.set_password(args.email, password)
 
     run_async(run())
-    print(f"changed the password of {normalize_email(args.email)}")
+    email = normalize_email(args.email)
+    print(f"changed the password of {email}")
+    _tell_running_service(config, email, SIGN_OUT_PATH, {"email": email})
     return 0
 
 
@@ -74,22 +76,21 @@ def _delete(args: argparse.Namespace, config: Config) -> int:
     versions = run_async(run())
     email = normalize_email(args.email)
     print(f"deleted {email}")
-    _tell_running_service(config, email, versions)
+    _tell_running_service(config, email, ACCOUNT_DELETED_PATH,
+                          {"email": email, "versions": versions})
     return 0
 
 
-def _tell_running_service(config: Config, email: str, versions: dict[str, int]) -> None:
-    """If the service is running, it signs the user out and updates the cached lists of
-    contacts signed in now. Not running (or unreachable): nothing to update."""
+def _tell_running_service(config: Config, email: str, path: str, body: dict[str, Any]) -> None:
+    """If the service is running, it signs the user out (and, for a deletion, updates the
+    cached lists of contacts signed in now). Not running (or unreachable): nothing to do."""
     try:
         token = read_admin_token(config)
         address = admin_address(config)
     except (OSError, CommandError):
         return
     try:
-        answer = post_admin(
-            address, token, ACCOUNT_DELETED_PATH, {"email": email, "versions": versions}
-        )
+        answer = post_admin(address, token, path, body)
     except ServiceUnreachable:
         return  # not running: the next sign-in reads the store
     except CommandError as exc:

@@ -40,7 +40,10 @@ TOKEN_FILE = "admin.token"
 NOTIFY_PATH = "/admin/notify"
 #: After `msnp user del`: sign the user out and bring contacts' cached lists up to date.
 ACCOUNT_DELETED_PATH = "/admin/account-deleted"
-DELETED_OUT_REASON = "OTH"  # clients do not sign in again by themselves after OTH
+SIGN_OUT_PATH = "/admin/sign-out"
+# Why a deleted account, or one whose password changed, is signed out: clients do not sign in
+# again by themselves after OTH (with the old password, that would only fail).
+SIGNED_OUT_REASON = "OTH"
 #: The reference gives ~1024 bytes for the BODY element (unconfirmed); longer is refused
 #: rather than cut, so an operator never sends half a sentence.
 MAX_BODY_BYTES = 1024
@@ -206,6 +209,21 @@ class AdminEndpoints:
     def mount(self, router: Router) -> None:
         router.add("POST", NOTIFY_PATH, self.notify)
         router.add("POST", ACCOUNT_DELETED_PATH, self.account_deleted)
+        router.add("POST", SIGN_OUT_PATH, self.sign_out)
+
+    async def sign_out(self, request: Request) -> Response:
+        """`{"email": ...}` from `msnp user passwd`: whoever is signed in with the old
+        password is signed out (OUT OTH)."""
+        data = self._json_request(request)
+        if isinstance(data, Response):
+            return data
+        email = data.get("email")
+        if not isinstance(email, str) or not is_valid_email(email.strip()):
+            return _json(400, {"error": "email must be an e-mail address"})
+        user = self._presence.get(normalize_email(email))
+        if user is not None:
+            user.session.kick(SIGNED_OUT_REASON)
+        return _json(200, {"signed_out": user is not None})
 
     async def account_deleted(self, request: Request) -> Response:
         """`{"email": ..., "versions": {owner: new list version, ...}}` from `msnp user del`
@@ -229,7 +247,7 @@ class AdminEndpoints:
         owners = {normalize_email(k): v for k, v in versions.items()}
         user = self._presence.forget_account(key, owners)
         if user is not None:
-            user.session.kick(DELETED_OUT_REASON)
+            user.session.kick(SIGNED_OUT_REASON)
         return _json(200, {"signed_out": user is not None})
 
     def _json_request(self, request: Request) -> dict[str, Any] | Response:

@@ -21,7 +21,7 @@ from msnp.services.models import Account
 from msnp.services.presence import PresenceService
 from msnp.services.throttle import FailedSignIns, TooManyFailures
 from msnp.web import markup
-from msnp.web.admin import DELETED_OUT_REASON
+from msnp.web.admin import SIGNED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
 from msnp.web.gateway import Gateway
 from msnp.web.markup import page
@@ -323,7 +323,12 @@ class WebPages:
         except AccountError as exc:
             return self._password_page(400, email, markup.sentence(str(exc)))
         log.info("password of %s changed from the web", normalize_email(account.email))
-        return self._password_page(200, "", "Your password has been changed.", "done")
+        # Whoever is signed in with the old password (perhaps the reason for the change).
+        signed_out = self._sign_out(account.email)
+        done = "Your password has been changed."
+        if signed_out:
+            done += " Messenger was signed out: sign in again with the new password."
+        return self._password_page(200, "", done, "done")
 
     # ---- deletion --------------------------------------------------------------------------
     def _delete_page(self, status: int, email: str, message: str | None,
@@ -344,10 +349,12 @@ class WebPages:
     async def delete_form(self, request: Request) -> Response:
         return self._delete_page(200, "", None)
 
-    def _sign_out(self, email: str) -> None:
-        user = self._presence.get(email)
+    def _sign_out(self, email: str) -> bool:
+        """Sign `email` out of Messenger (OUT OTH); whether it was signed in."""
+        user = self._presence.get(normalize_email(email))
         if user is not None:
-            user.session.kick(DELETED_OUT_REASON)
+            user.session.kick(SIGNED_OUT_REASON)
+        return user is not None
 
     async def delete(self, request: Request) -> Response:
         try:
@@ -374,7 +381,7 @@ class WebPages:
         # slipped in before the delete committed is signed out.
         signed_in = self._presence.forget_account(key, versions)
         if signed_in is not None:
-            signed_in.session.kick(DELETED_OUT_REASON)
+            signed_in.session.kick(SIGNED_OUT_REASON)
         log.info("account %s deleted from the web", key)
         body = markup.message(f"The account {key} has been deleted.", "done")
         return page(200, "Account deleted", body)
