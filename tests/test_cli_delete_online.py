@@ -43,11 +43,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "msnp.toml"
+    path.write_text(CONFIG.format(data=tmp_path / "data", http=_free_port()))
+    return path
+
+
+async def _cli(*args: str) -> int:
+    """`msnp ARGS` in a thread, as another process would run it beside the service."""
+    return await asyncio.to_thread(main, list(args))
+
+
 async def test_user_del_signs_out_and_refreshes_contacts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "msnp.toml"
-    path.write_text(CONFIG.format(data=tmp_path / "data", http=_free_port()))
+    path = _config_file(tmp_path)
     async with running(load_config(path)) as service:
         await service.accounts.create("alice@example.com", "alice-pw", "Alice")
         await service.accounts.create("bob@example.com", "bob-pw", "Bob")
@@ -58,9 +68,7 @@ async def test_user_del_signs_out_and_refreshes_contacts(
         await bob.expect("NLN NLN alice@example.com Alice 0")
         cached = (await service.lists.snapshot("bob@example.com")).account.list_version
 
-        code = await asyncio.to_thread(
-            main, ["user", "del", "alice@example.com", "--config", str(path)]
-        )
+        code = await _cli("user", "del", "alice@example.com", "--config", str(path))
         assert code == 0
         out = capsys.readouterr().out
         assert "deleted alice@example.com" in out
@@ -84,15 +92,12 @@ async def test_user_del_signs_out_and_refreshes_contacts(
 async def test_user_passwd_signs_out_the_old_password(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "msnp.toml"
-    path.write_text(CONFIG.format(data=tmp_path / "data", http=_free_port()))
+    path = _config_file(tmp_path)
     async with running(load_config(path)) as service:
         await service.accounts.create("alice@example.com", "alice-pw", "Alice")
         alice = await login_raw(service, "alice@example.com", "alice-pw", status="NLN")
         monkeypatch.setattr(sys, "stdin", io.StringIO("new-pw\n"))
-        code = await asyncio.to_thread(
-            main, ["user", "passwd", "Alice@example.com", "--config", str(path)]
-        )
+        code = await _cli("user", "passwd", "Alice@example.com", "--config", str(path))
         assert code == 0
         out = capsys.readouterr().out
         assert "changed the password of alice@example.com" in out
