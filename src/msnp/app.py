@@ -17,6 +17,7 @@ from msnp.ns.ringer import PresenceRinger
 from msnp.ns.routes import NOTIFICATION_ROUTES
 from msnp.ns.session import NotificationSession
 from msnp.sb.server import SwitchboardServer
+from msnp.sb.workers import SwitchboardPool, SwitchboardWorkers
 from msnp.services.accounts import AccountService
 from msnp.services.lists import ListService
 from msnp.services.mailer import SmtpMailer
@@ -53,6 +54,7 @@ class RunningService:
     context: NSContext
     ports: dict[str, int] = field(default_factory=dict)
     cert_file: Path | None = None
+    switchboard_workers: SwitchboardWorkers | None = None  # with switchboard.workers > 1
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self) -> None:
@@ -105,6 +107,11 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         switchboard = SwitchboardServer(config, tickets, ringer, ringer)
         sb_port = await switchboard.start()
         closers.append(switchboard.close)
+        workers: SwitchboardWorkers | None = None
+        if config.switchboard.workers > 1:  # more switchboard processes, one per core
+            workers = SwitchboardWorkers(config, tickets, ringer, ringer)
+            closers.append(workers.close)
+            await workers.start()
 
         ports = {"switchboard": sb_port}
         servers: list[CommandServer] = []
@@ -136,7 +143,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             lists=lists,
             passport=passport,
             presence=presence,
-            switchboard=switchboard.tickets,
+            switchboard=SwitchboardPool(switchboard, workers),
         )
         if config.smtp.host:
             mailer = SmtpMailer(config.smtp, config.web_base_url)
@@ -189,6 +196,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             lists=lists,
             presence=presence,
             switchboard=switchboard,
+            switchboard_workers=workers,
             context=context,
             ports=ports,
             cert_file=cert_file,

@@ -92,6 +92,11 @@ class SwitchboardConfig:
     auth_timeout: float = 60.0
     idle_timeout: float = 300.0  # a session with no traffic for this long is closed
     ticket_lifetime: float = 120.0
+    # Switchboard processes: this one and `workers - 1` more, on the listen port + 1, + 2...
+    workers: int = 1
+
+
+MAX_SWITCHBOARD_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -313,6 +318,15 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
         raise ConfigError(f"database.url: expected a sqlite or postgresql URL, got {db!r}")
     if config.passport.failure_window <= 0:
         raise ConfigError("passport.failure_window: expected a number of seconds above 0")
+    workers = config.switchboard.workers
+    if not 1 <= workers <= MAX_SWITCHBOARD_WORKERS:
+        raise ConfigError(
+            f"switchboard.workers: expected 1 to {MAX_SWITCHBOARD_WORKERS}, got {workers}"
+        )
+    listen = config.switchboard.listen
+    if listen.port and listen.port + workers - 1 > 65535:
+        raise ConfigError(f"switchboard.workers: ports {listen.port} to "
+                          f"{listen.port + workers - 1} do not all exist")
     bus = config.bus.url
     if bus is not None and not bus.startswith(("redis://", "local")):
         raise ConfigError(f"bus.url: expected a redis:// URL, got {bus!r}")

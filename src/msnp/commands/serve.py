@@ -11,6 +11,7 @@ import signal
 from msnp.app import DEMO_ACCOUNTS, start_service
 from msnp.commands.common import CommandError, Subparsers, add_config_option
 from msnp.config import Config
+from msnp.sb.workers import WorkerError
 from msnp.store.errors import StoreError
 
 log = logging.getLogger("msnp")
@@ -39,6 +40,9 @@ async def serve(config: Config, demo: bool) -> None:
     for name in ("dispatch", "notification", "switchboard", "http", "https"):
         if name in ports:
             print(f"  {name:<13} port {ports[name]}", flush=True)
+    if service.switchboard_workers is not None:
+        for address in service.switchboard_workers.addresses:
+            print(f"  switchboard   {address} (worker process)", flush=True)
     if service.cert_file is not None:
         print(f"  TLS certificate: {service.cert_file}", flush=True)
     if demo:
@@ -68,4 +72,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise CommandError(f"cannot start: {exc.strerror or exc}") from None
     except StoreError as exc:
         raise CommandError(str(exc)) from None
+    except WorkerError as exc:
+        raise CommandError(f"cannot start: {exc}") from None
     return 0

@@ -69,6 +69,10 @@ class SwitchboardPort(Protocol):
         """A single-use cookie for `USR` on the switchboard."""
         ...
 
+    def next_address(self) -> HostPort:
+        """The switchboard the next `XFR SB` sends its client to."""
+        ...
+
 
 class MailerPort(Protocol):
     async def send_invitation(self, sender: str, sender_name: str, recipient: str) -> None: ...

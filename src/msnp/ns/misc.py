@@ -180,7 +180,7 @@ async def xfr(s: NotificationSession, c: Command) -> None:
     if switchboard is None:
         raise ServiceError(ErrorCode.NOTIFY_XFR_FAILED, "no switchboard")
     cookie = await switchboard.issue_creator(s.email, s.user.display_name, s.dialect.name)
-    s.send(f"XFR {c.trid} SB {s.ctx.addresses.switchboard} CKI {cookie}\r\n".encode())
+    s.send(f"XFR {c.trid} SB {switchboard.next_address()} CKI {cookie}\r\n".encode())
 
 
 def retired(s: NotificationSession, c: Command) -> None:
