@@ -33,6 +33,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -45,6 +46,7 @@ use_source_tree()
 
 from msnp.config import Config, HostPort, SwitchboardConfig  # noqa: E402
 from msnp.sb import SwitchboardServer, UserInfo  # noqa: E402
+from msnp.sb.workers import SwitchboardPool, SwitchboardWorkers  # noqa: E402
 from msnp.services.invitations import Ring  # noqa: E402
 from msnp.services.tickets import MemoryTicketStore  # noqa: E402
 
@@ -113,20 +115,27 @@ class RelayProtocol(asyncio.Protocol):
             self.peer.transport.close()
 
 
-def server_main(control: Connection) -> None:
+def server_main(control: Connection, workers: int) -> None:
     loop_name = install_uvloop()
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         ringer = BenchRinger()
+        directory = BenchDirectory()
+        tickets = MemoryTicketStore()
         # Every benchmark client connects from 127.0.0.1.
         config = Config(
             switchboard=SwitchboardConfig(
-                listen=HostPort("127.0.0.1", 0), max_connections_per_ip=100_000
+                listen=HostPort("127.0.0.1", 0), max_connections_per_ip=100_000,
+                workers=workers,
             )
         )
-        sb = SwitchboardServer(config, MemoryTicketStore(), ringer, BenchDirectory())
-        sb_port = await sb.start()
+        sb = SwitchboardServer(config, tickets, ringer, directory)
+        await sb.start()
+        # As `msnp serve` runs them: worker processes, handed out in turn by XFR SB.
+        sb_workers = SwitchboardWorkers(config, tickets, ringer, directory)
+        await sb_workers.start()
+        pool = SwitchboardPool(sb, sb_workers)
         waiting: dict[bytes, RelayProtocol] = {}
         relay = await loop.create_server(lambda: RelayProtocol(waiting), "127.0.0.1", 0)
         relay_port = relay.sockets[0].getsockname()[1]
@@ -136,13 +145,14 @@ def server_main(control: Connection) -> None:
             # Requests are served on the loop's thread through run_coroutine_threadsafe.
             async def handle(request: tuple[Any, ...]) -> Any:
                 if request[0] == "creator":
-                    return await sb.issue_creator(request[1], request[1].split("@")[0], "MSNP9")
+                    email = request[1]
+                    cookie = await pool.issue_creator(email, email.split("@")[0], "MSNP9")
+                    return cookie, pool.next_address().port
                 if request[0] == "ring":
                     ring = ringer.rings.pop(request[1])
-                    return ring.session_id, ring.cookie
-                if request[0] == "cpu":
-                    usage = resource.getrusage(resource.RUSAGE_SELF)
-                    return usage.ru_utime + usage.ru_stime
+                    return ring.session_id, ring.cookie, ring.address.port
+                if request[0] == "pids":
+                    return [os.getpid(), *(p.pid for p in sb_workers.processes())]
                 raise ValueError(request)
 
             while True:
@@ -152,10 +162,11 @@ def server_main(control: Connection) -> None:
                     return
                 control.send(asyncio.run_coroutine_threadsafe(handle(request), loop).result())
 
-        control.send(("ready", sb_port, relay_port, loop_name))
+        control.send(("ready", relay_port, loop_name))
         threading.Thread(target=answer, daemon=True).start()
         await stopped.wait()
         relay.close()
+        await sb_workers.close()
         await sb.close()
 
     profile = os.environ.get("RELAY_PROFILE")  # a file name: cProfile the server process
@@ -166,6 +177,30 @@ def server_main(control: Connection) -> None:
                         profile)
     else:
         asyncio.run(serve())
+
+
+def relay_main(control: Connection) -> None:
+    """One more baseline relay process (with `--workers`, the baseline gets as many)."""
+    install_uvloop()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        waiting: dict[bytes, RelayProtocol] = {}
+        relay = await loop.create_server(lambda: RelayProtocol(waiting), "127.0.0.1", 0)
+        control.send(relay.sockets[0].getsockname()[1])
+        await asyncio.to_thread(control.recv)  # anything: stop
+        relay.close()
+
+    asyncio.run(serve())
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # ---- load generator -----------------------------------------------------------------------
@@ -205,19 +240,19 @@ class PairSockets:
     sent_prefix: bytes  # `MSG trid N ` or the like, before the length
 
 
-def setup_switchboard(control: Connection, port: int, pairs: int, ack: str
-                      ) -> list[PairSockets]:
+def setup_switchboard(control: Connection, pairs: int, ack: str) -> list[PairSockets]:
     out = []
     for i in range(pairs):
         a, b = f"a{i}@bench.example", f"b{i}@bench.example"
         control.send(("creator", a))
+        cookie, port = control.recv()  # XFR SB: the switchboards in turn
         alice = LineSocket(port)
-        alice.send(f"USR 1 {a} {control.recv()}")
+        alice.send(f"USR 1 {a} {cookie}")
         assert alice.read()[:3] == ["USR", "1", "OK"]
         alice.send(f"CAL 2 {b}")
         assert alice.read()[:3] == ["CAL", "2", "RINGING"]
         control.send(("ring", b))
-        session_id, cookie = control.recv()
+        session_id, cookie, port = control.recv()
         bob = LineSocket(port)
         bob.send(f"ANS 1 {b} {cookie} {session_id}")
         while bob.read()[0] != "ANS":
@@ -229,9 +264,10 @@ def setup_switchboard(control: Connection, port: int, pairs: int, ack: str
     return out
 
 
-def setup_baseline(port: int, pairs: int, ack: str) -> list[PairSockets]:
+def setup_baseline(ports: list[int], pairs: int, ack: str) -> list[PairSockets]:
     out = []
     for i in range(pairs):
+        port = ports[i % len(ports)]
         alice, bob = LineSocket(port), LineSocket(port)
         alice.send(f"PAIR {i}")
         bob.send(f"PAIR {i}")
@@ -334,23 +370,21 @@ async def settle(runs: list[PairRun]) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure_throughput(runs: list[PairRun], control: Connection, window: int,
-                             warmup: float, seconds: float) -> dict[str, float]:
+async def measure_throughput(runs: list[PairRun], server_cpu_now: Callable[[], float],
+                             window: int, warmup: float, seconds: float) -> dict[str, float]:
     for run in runs:
         run.receiver.mode = "window"
         assert run.sender.transport is not None
         run.sender.transport.write(run.receiver.refill * window)
     await asyncio.sleep(warmup)
-    control.send(("cpu",))
-    server_cpu = control.recv()
+    server_cpu = server_cpu_now()
     client_cpu = cpu_seconds()
     before = sum(run.receiver.delivered for run in runs)
     started = time.perf_counter()
     await asyncio.sleep(seconds)
     elapsed = time.perf_counter() - started
     delivered = sum(run.receiver.delivered for run in runs) - before
-    control.send(("cpu",))
-    server_cpu = control.recv() - server_cpu
+    server_cpu = server_cpu_now() - server_cpu
     client_cpu = cpu_seconds() - client_cpu
     for run in runs:
         run.receiver.mode = "idle"
@@ -363,8 +397,8 @@ async def measure_throughput(runs: list[PairRun], control: Connection, window: i
     }
 
 
-async def measure_latency(runs: list[PairRun], control: Connection, size: int, rate: float,
-                          warmup: float, seconds: float) -> dict[str, float]:
+async def measure_latency(runs: list[PairRun], server_cpu_now: Callable[[], float], size: int,
+                          rate: float, warmup: float, seconds: float) -> dict[str, float]:
     before = sum(run.receiver.delivered for run in runs)
     for run in runs:
         run.receiver.mode = "latency"
@@ -378,8 +412,7 @@ async def measure_latency(runs: list[PairRun], control: Connection, size: int, r
     while (elapsed := time.perf_counter() - start) < total:
         if not recording and elapsed >= warmup:
             recording = True
-            control.send(("cpu",))
-            server_cpu = control.recv()
+            server_cpu = server_cpu_now()
             cpu_started = time.perf_counter()
             for run in runs:
                 run.receiver.record = True
@@ -393,8 +426,7 @@ async def measure_latency(runs: list[PairRun], control: Connection, size: int, r
         sent += due
         await asyncio.sleep(0.001)
     achieved = sent / (time.perf_counter() - start)
-    control.send(("cpu",))
-    server_share = (control.recv() - server_cpu) / (time.perf_counter() - cpu_started)
+    server_share = (server_cpu_now() - server_cpu) / (time.perf_counter() - cpu_started)
     await settle(runs)
     lost = sent - (sum(run.receiver.delivered for run in runs) - before)
     samples = sorted(x for run in runs for x in run.receiver.latencies)
@@ -417,10 +449,12 @@ async def measure_latency(runs: list[PairRun], control: Connection, size: int, r
     }
 
 
-async def measure_round(name: str, runs: list[PairRun], control: Connection,
+async def measure_round(name: str, runs: list[PairRun], server_cpu_now: Callable[[], float],
                         args: argparse.Namespace) -> dict[str, Any]:
-    throughput = await measure_throughput(runs, control, args.window, args.warmup, args.seconds)
-    latency = await measure_latency(runs, control, args.size, args.rate, args.warmup, args.seconds)
+    throughput = await measure_throughput(runs, server_cpu_now, args.window, args.warmup,
+                                          args.seconds)
+    latency = await measure_latency(runs, server_cpu_now, args.size, args.rate, args.warmup,
+                                    args.seconds)
     replies = sum(run.sender.replies for run in runs)
     for run in runs:
         run.sender.replies = 0
@@ -448,33 +482,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="medians are reported")
     parser.add_argument("--ack", choices=["N", "A", "U"], default="N",
                         help="the senders' MSG ack type")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="switchboard processes (switchboard.workers); the baseline gets "
+                        "as many relay processes")
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args(argv)
 
     context = multiprocessing.get_context("spawn")
     control, child = context.Pipe()
-    server = context.Process(target=server_main, args=(child,), daemon=True)
+    # Not a daemon: it starts the switchboard worker processes. Stopped in `finally`.
+    server = context.Process(target=server_main, args=(child, args.workers))
     server.start()
-    _, sb_port, relay_port, server_loop = control.recv()
+    _, relay_port, server_loop = control.recv()
+    # The baseline gets as many processes as the switchboard has.
+    relays = []
+    for _ in range(args.workers - 1):
+        ours, theirs = context.Pipe()
+        process = context.Process(target=relay_main, args=(theirs,), daemon=True)
+        process.start()
+        relays.append((process, ours, ours.recv()))
+    control.send(("pids",))
+    server_pids = [*control.recv(), *(process.pid for process, _, _ in relays)]
+
+    def server_cpu_now() -> float:
+        return process_cpu(server_pids)
+
     client_loop = install_uvloop()
     load_before = os.getloadavg()
     rounds: dict[str, list[dict[str, Any]]] = {"switchboard": [], "baseline relay": []}
     try:
         # Sockets are set up blocking, then handed to the loop.
         pairs = {
-            "switchboard": setup_switchboard(control, sb_port, args.pairs, args.ack),
-            "baseline relay": setup_baseline(relay_port, args.pairs, args.ack),
+            "switchboard": setup_switchboard(control, args.pairs, args.ack),
+            "baseline relay": setup_baseline(
+                [relay_port, *(port for _, _, port in relays)], args.pairs, args.ack),
         }
 
         async def run_all() -> None:
             runs = {name: await attach(p, args.size) for name, p in pairs.items()}
             for _ in range(args.rounds):  # interleaved, so both see the same machine
                 for name, target_runs in runs.items():
-                    rounds[name].append(await measure_round(name, target_runs, control, args))
+                    rounds[name].append(
+                        await measure_round(name, target_runs, server_cpu_now, args))
 
         asyncio.run(run_all())
     finally:
         control.send(("stop",))
+        for process, pipe, _ in relays:
+            pipe.send("stop")
+            process.join(10)
         server.join(10)
         if server.is_alive():
             server.terminate()
@@ -493,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.pairs} pairs, {args.size}-byte payloads, ack {args.ack}, window "
           f"{args.window}; latency at "
           f"{sb['offered_msgs_per_s']:,.0f} msgs/s offered; server {server_loop}, "
-          f"client {client_loop}, {os.cpu_count()} CPUs; medians of {args.rounds} rounds; "
+          f"client {client_loop}, {os.cpu_count()} CPUs; {args.workers} server process(es) "
+          f"each; medians of {args.rounds} rounds; "
           f"load average before {load_before[0]:.2f}")
     print(format_table(headers, rows))
     print(f"baseline / switchboard throughput: {ratio:.2f}x; "
@@ -509,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     for target, met in targets.items():
         print(f"  {'met' if met else 'NOT met'}: {target}")
     if not args.no_json:
-        path = write_json("relay" if args.ack == "N" else f"relay-ack-{args.ack}", {
+        name = "relay" + (f"-ack-{args.ack}" if args.ack != "N" else "") + (
+            f"-workers-{args.workers}" if args.workers > 1 else "")
+        path = write_json(name, {
             "parameters": vars(args),
             "event_loops": {"server": server_loop, "client": client_loop},
             "results": results,
