@@ -10,12 +10,13 @@ from pathlib import Path
 
 from msnp.config import Config
 from msnp.ds.routes import DISPATCH_ROUTES
-from msnp.net.connection import AddressLimiter, Sink
+from msnp.net.connection import AddressLimiter, Controller, Sink
 from msnp.net.fastpath import CommandServer
 from msnp.ns.context import Addresses, NSContext
 from msnp.ns.ringer import PresenceRinger
 from msnp.ns.routes import NOTIFICATION_ROUTES
 from msnp.ns.session import NotificationSession
+from msnp.sb.gateway_route import RoutedSwitchboard
 from msnp.sb.server import SwitchboardServer
 from msnp.sb.workers import SwitchboardPool, SwitchboardWorkers
 from msnp.services.accounts import AccountService
@@ -180,7 +181,14 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         install_admin(router, config, presence)
         gateway: Gateway | None = None
         if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
-            gateway = Gateway(config.gateway, {"NS": make_ns, "SB": switchboard.controller})
+            make_sb: Callable[[Sink], Controller] = switchboard.controller
+            if workers is not None:  # a ring into a session on a worker is carried there
+                route = workers.route
+
+                def make_sb(sink: Sink) -> Controller:
+                    return RoutedSwitchboard(sink, switchboard.controller, route)
+
+            gateway = Gateway(config.gateway, {"NS": make_ns, "SB": make_sb})
             install_gateway(router, gateway)
             closers.append(gateway.close)
         install_pages(router, config, accounts, presence, switchboard, addresses, failures,

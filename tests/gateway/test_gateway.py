@@ -213,3 +213,49 @@ async def test_session_limit(tmp_path: Path) -> None:
         reply = await post(svc.ports["http"],
                            "/gateway/gateway.dll?Action=open&Server=NS&IP=x")
         assert reply.status == 503
+
+
+async def test_gateway_rings_into_sessions_on_switchboard_workers(tmp_path: Path) -> None:
+    """With switchboard worker processes, a gateway tunnel that answers a ring into a session
+    held by a worker is carried there (the tunnel names a host only, not a process)."""
+    config = make_config(tmp_path, notification={"challenge_delay": 3600},
+                         switchboard={"workers": 2})
+    async with running(config) as service:
+        await _accounts(service)
+        assert service.switchboard_workers is not None
+        (worker,) = service.switchboard_workers.addresses
+        alice = await login_raw(service, "alice@example.com", "alice-pw", status="NLN")
+        bob, _ = await gateway_login(service, "bob@example.com", "bob-pw")
+        await bob.expect("ILN 6 NLN alice@example.com Alice 0")
+        await alice.expect("NLN NLN bob@example.com Bob 0")
+        await alice.send("XFR 10 SB")
+        xfr = await alice.expect("XFR 10 SB {address} CKI {cookie}")
+        assert xfr["address"] == str(worker)  # the first XFR goes to the next in turn
+        alice_sb = await Wire.connect(worker.host, worker.port)
+        await alice_sb.send(f"USR 1 alice@example.com {xfr['cookie']}")
+        await alice_sb.expect("USR 1 OK alice@example.com Alice")
+        await alice_sb.send("CAL 2 bob@example.com")
+        session_id = (await alice_sb.expect("CAL 2 RINGING {sid}"))["sid"]
+        assert int(session_id) % 2 == 1  # the id names the worker that holds it
+
+        ring = await bob.expect("RNG {sid} {address} CKI {cookie} alice@example.com Alice")
+        assert (ring["sid"], ring["address"]) == (session_id, str(worker))
+        bob_sb = Tunnel(service.ports["http"])
+        await bob_sb.open("SB", worker.host,
+                          f"ANS 1 bob@example.com {ring['cookie']} {session_id}")
+        await bob_sb.expect("IRO 1 1 1 alice@example.com Alice")
+        await bob_sb.expect("ANS 1 OK")
+        await alice_sb.expect("JOI bob@example.com Bob")
+        assert len(service.switchboard.rooms) == 0  # not here: on the worker
+
+        text = b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhi bob"
+        await alice_sb.send(f"MSG 3 A {len(text)}", text)
+        await bob_sb.expect(f"MSG alice@example.com Alice {len(text)}", payload=text.decode())
+        await alice_sb.expect("ACK 3")
+        await bob_sb.send(f"MSG 2 A {len(text)}", text)
+        await alice_sb.expect(f"MSG bob@example.com Bob {len(text)}", payload=text.decode())
+        await bob_sb.expect("ACK 2")
+        await bob_sb.send("OUT")
+        await alice_sb.expect("BYE bob@example.com")
+        await alice_sb.close()
+        await alice.close()

@@ -185,3 +185,21 @@ async def test_outbox_coalesces_one_loop_iteration() -> None:
 )
 def test_run_answers_ack_a_and_s_in_order(heads: bytes, answers: bytes) -> None:
     assert messages.run_answers(heads) == answers
+
+
+@pytest.mark.parametrize(("node", "nodes"), [(0, 1), (0, 3), (2, 3), (63, 64)])
+async def test_session_ids_name_their_switchboard_process(node: int, nodes: int) -> None:
+    """With worker processes, session id % nodes is the process that holds the session (the
+    gateway routes an ANS by it); ids stay decimal, from 10,000,000 to below 2**31."""
+    rooms = Rooms(SwitchboardTickets(MemoryTicketStore(), 120), max_participants=3,
+                  idle_timeout=60, invite_lifetime=10, node=node, nodes=nodes)
+    ids = [int(rooms.create(person(f"p{i}@example.com")).id) for i in range(300)]
+    assert all(i % nodes == node and 10_000_000 <= i < 2**31 for i in ids)
+    assert len(set(ids)) == len(ids)
+    await rooms.close()
+
+
+def test_a_node_outside_the_nodes_is_refused() -> None:
+    tickets = SwitchboardTickets(MemoryTicketStore(), 120)
+    with pytest.raises(ValueError, match="node 3 of 3"):
+        Rooms(tickets, max_participants=3, idle_timeout=60, invite_lifetime=10, node=3, nodes=3)

@@ -44,6 +44,7 @@ class SwitchboardServer:
         max_refusals: int = 5,
         refusal_window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        node: int = 0,
     ) -> None:
         self._config = config
         self._advertise = advertise or config.switchboard.advertise
@@ -56,6 +57,8 @@ class SwitchboardServer:
             invite_lifetime=sb.ticket_lifetime,
             on_expire=leaving.expire,
             clock=clock,
+            node=node,  # worker `node` of `workers` (0: the main process)
+            nodes=sb.workers,
         )
         self.hub = Hub(
             rooms=self.rooms,
@@ -76,6 +79,10 @@ class SwitchboardServer:
             limiter=AddressLimiter(sb.max_connections_per_ip),
         )
         self._bound_port: int | None = None
+
+    @property
+    def bound_port(self) -> int | None:
+        return self._bound_port
 
     @property
     def address(self) -> HostPort:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 30.0  # seconds for a worker to bind its port and say so
 STOP_TIMEOUT = 10.0  # seconds for a worker to close its sessions and exit
 MAX_LINE = 1 << 20  # bytes in one link message (a ticket, a ring: far less)
+_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # a wildcard, from here
 
 
 class WorkerError(Exception):
@@ -182,7 +183,7 @@ async def _serve_worker(config: Config, index: int, sock: socket.socket) -> None
                           advertise=worker_advertise(config, index))
     notification = LinkedNotification(link)
     server = SwitchboardServer(replace(config, switchboard=switchboard), LinkedTickets(link),
-                               notification, notification)
+                               notification, notification, node=index)
     try:
         await server.start()
     except OSError as exc:
@@ -190,7 +191,7 @@ async def _serve_worker(config: Config, index: int, sock: socket.socket) -> None
         await writer.drain()
         writer.close()
         return
-    link.tell({"ready": str(server.address)})
+    link.tell({"ready": str(server.address), "port": server.bound_port})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -213,8 +214,13 @@ class _Worker:
     process: BaseProcess
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    address: HostPort | None = None
+    address: HostPort | None = None  # advertised
+    port: int = 0  # bound
     task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
 
 
 class SwitchboardWorkers:
@@ -235,8 +241,19 @@ class SwitchboardWorkers:
     @property
     def addresses(self) -> list[HostPort]:
         """The advertised addresses of the workers that are running."""
-        return [w.address for w in self._workers
-                if w.address is not None and w.task is not None and not w.task.done()]
+        return [w.address for w in self._workers if w.address is not None and w.running]
+
+    def route(self, session_id: str) -> tuple[str, int] | None:
+        """Where this process reaches the worker that holds switchboard session
+        `session_id` (id % workers names it), or None: here, or no such worker running."""
+        if not session_id.isdigit():
+            return None
+        index = int(session_id) % self._config.switchboard.workers
+        for worker in self._workers:
+            if worker.index == index and worker.running:
+                host = worker_listen(self._config, index).host
+                return _LOOPBACK.get(host, host), worker.port
+        return None
 
     def processes(self) -> list[BaseProcess]:
         return [w.process for w in self._workers]
@@ -275,6 +292,7 @@ class SwitchboardWorkers:
             reason = (message or {}).get("failed", "it exited")
             raise WorkerError(f"switchboard worker {worker.index}: {reason}")
         worker.address = HostPort.parse(str(message["ready"]))
+        worker.port = int(message["port"])
         worker.task = asyncio.create_task(self._answer(worker))
         log.info("switchboard worker %d (pid %s) listening, advertised as %s",
                  worker.index, worker.process.pid, worker.address)

@@ -118,7 +118,13 @@ class Rooms:
         invite_lifetime: float,
         on_expire: ExpireHandler | None = None,
         clock: Callable[[], float] = time.monotonic,
+        node: int = 0,
+        nodes: int = 1,
     ) -> None:
+        if not 0 <= node < nodes:
+            raise ValueError(f"node {node} of {nodes}")
+        self._node = node  # this switchboard process, of `nodes`: session id % nodes == node
+        self._nodes = nodes
         self._tickets = tickets
         self.max_participants = max_participants
         self.idle_timeout = idle_timeout
@@ -136,8 +142,11 @@ class Rooms:
 
     def _new_id(self) -> str:
         # Decimal, below 2**31: Microsoft's ids were decimal and a client might parse them.
+        # With several switchboard processes, id % nodes names the one that holds it.
+        nodes = self._nodes
         while True:
-            candidate = str(10_000_000 + secrets.randbelow(2**31 - 10_000_000))
+            base = 10_000_000 + secrets.randbelow((2**31 - 10_000_000) // nodes) * nodes
+            candidate = str(base + (self._node - base) % nodes)
             if candidate not in self._sessions:
                 return candidate
 
