@@ -107,3 +107,41 @@ async def test_serve_reports_a_port_in_use_in_one_line(tmp_path: Path) -> None:
     assert process.returncode == 1
     last = err.decode().strip().splitlines()[-1]
     assert last.startswith("msnp: cannot start:") and "in use" in last, last
+
+
+async def test_serve_with_switchboard_workers_stops_them_all(tmp_path: Path) -> None:
+    """`switchboard.workers = 2`: the worker's address is listed, it serves, and SIGTERM to
+    the service (as an init system sends it to the main process) stops the worker too."""
+    config = tmp_path / "msnp.toml"
+    config.write_text(CONFIG.format(data=tmp_path / "data").replace(
+        '[switchboard]\nlisten = "127.0.0.1:0"',
+        '[switchboard]\nlisten = "127.0.0.1:0"\nworkers = 2'))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "msnp.cli", "serve", "--config", str(config),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        ports = await _read_ports(process.stdout)
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        match = re.match(r"\s+switchboard\s+127\.0\.0\.1:(\d+) \(worker process\)", line)
+        assert match, line
+        worker_port = int(match.group(1))
+        assert worker_port != ports["switchboard"]
+        sb = await Wire.connect("127.0.0.1", worker_port)
+        await sb.send("USR 1 alice@example.com not-a-cookie")
+        await sb.expect("911 1")
+        await sb.expect_closed()
+
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+        try:  # the worker is gone with it: nothing listens on its port any more
+            await Wire.connect("127.0.0.1", worker_port)
+        except OSError:
+            pass
+        else:
+            raise AssertionError("the switchboard worker outlived the service")
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -114,6 +114,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             closers.append(workers.close)
             await workers.start()
 
+        pool = SwitchboardPool(switchboard, workers)
         ports = {"switchboard": sb_port}
         servers: list[CommandServer] = []
         # Routes are mounted once the real ports are known (listen ports may be 0).
@@ -144,7 +145,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             lists=lists,
             passport=passport,
             presence=presence,
-            switchboard=SwitchboardPool(switchboard, workers),
+            switchboard=pool,
         )
         if config.smtp.host:
             mailer = SmtpMailer(config.smtp, config.web_base_url)
@@ -191,7 +192,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             gateway = Gateway(config.gateway, {"NS": make_ns, "SB": make_sb})
             install_gateway(router, gateway)
             closers.append(gateway.close)
-        install_pages(router, config, accounts, presence, switchboard, addresses, failures,
+        install_pages(router, config, accounts, presence, pool, addresses, failures,
                       gateway)
         for server in servers:
             closers.append(server.close)

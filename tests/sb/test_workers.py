@@ -14,8 +14,10 @@ from client.live import live_service
 from msnp.app import start_service
 from msnp.client import Invitation, ParticipantJoined, TextReceived
 from msnp.config import ConfigError, HostPort, config_from_dict
-from msnp.sb.workers import WorkerError
+from msnp.sb.workers import SwitchboardPool, WorkerError
 from service_helpers import login_raw, make_config, running
+from web.rawhttp import exchange
+from wire_helpers import Wire
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
@@ -140,3 +142,33 @@ def test_workers_setting_is_checked(workers: object) -> None:
 def test_worker_ports_must_exist() -> None:
     with pytest.raises(ConfigError, match="do not all exist"):
         config_from_dict({"switchboard": {"listen": "0.0.0.0:65535", "workers": 2}})
+
+
+async def test_metrics_count_the_workers_sessions(tmp_path: Path) -> None:
+    async with running(make_config(tmp_path, switchboard={"workers": 2})) as service:
+        await service.accounts.create(ALICE, "alice-pw", "Alice")
+        pool = service.context.switchboard
+        assert isinstance(pool, SwitchboardPool) and pool.processes == 2
+        wire = await login_raw(service, ALICE, "alice-pw", status="NLN")
+        await wire.send("XFR 10 SB")
+        xfr = await wire.expect("XFR 10 SB {address} CKI {cookie}")
+        worker = HostPort.parse(xfr["address"])
+        assert worker != service.switchboard.address
+        sb = await Wire.connect(worker.host, worker.port)
+        try:
+            await sb.send(f"USR 1 {ALICE} {xfr['cookie']}")
+            await sb.expect("USR 1 OK alice@example.com Alice")
+            for _ in range(100):  # a worker tells its counts every STATS_INTERVAL at most
+                if pool.counts() == (1, 1):
+                    break
+                await asyncio.sleep(0.1)
+            assert pool.counts() == (1, 1)
+            assert len(service.switchboard.rooms) == 0
+            metrics = (await exchange(service.ports["http"], (
+                b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            ))).body.decode()
+            assert "\nmsnp_switchboard_sessions 1\n" in metrics
+            assert "\nmsnp_switchboard_processes 2\n" in metrics
+        finally:
+            await sb.close()
+            await wire.close()

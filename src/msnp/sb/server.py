@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from msnp.config import Config, HostPort
 from msnp.net.connection import AddressLimiter, Sink
@@ -22,6 +23,11 @@ from msnp.services.sb_tickets import SwitchboardTickets
 from msnp.services.tickets import TicketStore
 
 log = logging.getLogger(__name__)
+
+
+class SwitchboardCounts(NamedTuple):
+    sessions: int  # open conversations
+    connections: int  # open switchboard connections (TCP and gateway)
 
 
 class SwitchboardServer:
@@ -79,6 +85,9 @@ class SwitchboardServer:
             limiter=AddressLimiter(sb.max_connections_per_ip),
         )
         self._bound_port: int | None = None
+
+    def counts(self) -> SwitchboardCounts:
+        return SwitchboardCounts(len(self.rooms), len(self.hub.connections))
 
     @property
     def bound_port(self) -> int | None:

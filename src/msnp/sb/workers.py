@@ -24,19 +24,20 @@ import multiprocessing
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from msnp.config import Config, HostPort
 from msnp.sb.directory import UserDirectory, UserInfo
-from msnp.sb.server import SwitchboardServer
+from msnp.sb.server import SwitchboardCounts, SwitchboardServer
 from msnp.services.invitations import Ring, Ringer
 from msnp.services.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 30.0  # seconds for a worker to bind its port and say so
+STATS_INTERVAL = 2.0  # seconds between a worker's counts (for /metrics)
 STOP_TIMEOUT = 10.0  # seconds for a worker to close its sessions and exit
 MAX_LINE = 1 << 20  # bytes in one link message (a ticket, a ring: far less)
 _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # a wildcard, from here
@@ -198,11 +199,23 @@ async def _serve_worker(config: Config, index: int, sock: socket.socket) -> None
         loop.add_signal_handler(signum, stop.set)
     linked = asyncio.create_task(link.run())
     stopped = asyncio.create_task(stop.wait())
+    counting = asyncio.create_task(_tell_counts(link, server))
     await asyncio.wait((linked, stopped), return_when=asyncio.FIRST_COMPLETED)
+    counting.cancel()
     await server.close()
     stopped.cancel()
     linked.cancel()
     writer.close()
+
+
+async def _tell_counts(link: MainLink, server: SwitchboardServer) -> None:
+    last: SwitchboardCounts | None = None
+    while True:
+        counts = server.counts()
+        if counts != last:
+            link.tell({"counts": list(counts)})
+            last = counts
+        await asyncio.sleep(STATS_INTERVAL)
 
 
 # ---- the main process's side ---------------------------------------------------------------
@@ -216,6 +229,7 @@ class _Worker:
     writer: asyncio.StreamWriter
     address: HostPort | None = None  # advertised
     port: int = 0  # bound
+    counts: SwitchboardCounts = field(default_factory=lambda: SwitchboardCounts(0, 0))
     task: asyncio.Task[None] | None = None
 
     @property
@@ -237,6 +251,7 @@ class SwitchboardWorkers:
         }
         self._workers: list[_Worker] = []
         self._requests: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     @property
     def addresses(self) -> list[HostPort]:
@@ -254,6 +269,13 @@ class SwitchboardWorkers:
                 host = worker_listen(self._config, index).host
                 return _LOOPBACK.get(host, host), worker.port
         return None
+
+    def counts(self) -> SwitchboardCounts:
+        """Sessions and connections on the running workers, as they last told (every
+        STATS_INTERVAL seconds at most when they change)."""
+        running = [w.counts for w in self._workers if w.running]
+        return SwitchboardCounts(sum(c.sessions for c in running),
+                                 sum(c.connections for c in running))
 
     def processes(self) -> list[BaseProcess]:
         return [w.process for w in self._workers]
@@ -300,6 +322,9 @@ class SwitchboardWorkers:
     async def _answer(self, worker: _Worker) -> None:
         try:
             while (request := await _read(worker.reader)) is not None:
+                if "counts" in request:
+                    worker.counts = SwitchboardCounts(*map(int, request["counts"]))
+                    continue
                 task = asyncio.create_task(self._handle(worker, request))
                 self._requests.add(task)
                 task.add_done_callback(self._requests.discard)
@@ -307,9 +332,10 @@ class SwitchboardWorkers:
             log.error("switchboard worker %d: bad link message: %s", worker.index, exc)
         finally:
             worker.writer.close()
-        if worker.process.is_alive():
+        if self._closing:
             return  # the link was closed from here: close() waits for the exit
-        log.error("switchboard worker %d exited (code %s); its address is out of rotation",
+        await asyncio.to_thread(worker.process.join, 1.0)
+        log.error("switchboard worker %d ended (exit code %s); its address is out of rotation",
                   worker.index, worker.process.exitcode)
 
     async def _handle(self, worker: _Worker, request: dict[str, Any]) -> None:
@@ -329,6 +355,7 @@ class SwitchboardWorkers:
     async def close(self) -> None:
         """Stop every worker: each closes its sessions (as a single switchboard does) and
         exits once its link ends."""
+        self._closing = True
         for worker in self._workers:
             worker.writer.close()
         for worker in self._workers:
@@ -355,6 +382,19 @@ class SwitchboardPool:
 
     async def issue_creator(self, email: str, display_name: str, dialect_name: str) -> str:
         return await self._local.issue_creator(email, display_name, dialect_name)
+
+    def counts(self) -> SwitchboardCounts:
+        """Sessions and connections on every switchboard process."""
+        local = self._local.counts()
+        if self._workers is None:
+            return local
+        others = self._workers.counts()
+        return SwitchboardCounts(local.sessions + others.sessions,
+                                 local.connections + others.connections)
+
+    @property
+    def processes(self) -> int:
+        return 1 + (len(self._workers.addresses) if self._workers is not None else 0)
 
     def next_address(self) -> HostPort:
         choices = [self._local.address]

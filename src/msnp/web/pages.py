@@ -15,7 +15,7 @@ from html import escape
 
 from msnp.config import Config, HostPort
 from msnp.ns.context import Addresses
-from msnp.sb.server import SwitchboardServer
+from msnp.sb.workers import SwitchboardPool
 from msnp.services.accounts import AccountError, AccountService, NoSuchAccount
 from msnp.services.models import Account
 from msnp.services.presence import PresenceService
@@ -92,7 +92,7 @@ class WebPages:
         config: Config,
         accounts: AccountService,
         presence: PresenceService,
-        switchboard: SwitchboardServer,
+        switchboard: SwitchboardPool,
         addresses: Addresses | None = None,
         limiter: SignupLimiter | None = None,
         failures: FailedSignIns | None = None,
@@ -388,12 +388,15 @@ class WebPages:
 
     # ---- metrics ---------------------------------------------------------------------------
     async def metrics(self, request: Request) -> Response:
+        switchboards = self._switchboard.counts()  # worker processes' as they last told
         values: tuple[tuple[str, str, int], ...] = (
             ("msnp_users_online", "Users signed in on this node.", len(self._presence)),
             ("msnp_switchboard_sessions", "Open switchboard sessions (conversations).",
-             len(self._switchboard.rooms)),
+             switchboards.sessions),
             ("msnp_switchboard_connections", "Open switchboard connections.",
-             len(self._switchboard.hub.connections)),
+             switchboards.connections),
+            ("msnp_switchboard_processes", "Switchboard processes running (switchboard.workers).",
+             self._switchboard.processes),
             ("msnp_accounts", "Accounts in the database.", await self._accounts.count()),
         )
         if self._gateway is not None:
@@ -415,7 +418,7 @@ def install_pages(
     config: Config,
     accounts: AccountService,
     presence: PresenceService,
-    switchboard: SwitchboardServer,
+    switchboard: SwitchboardPool,
     addresses: Addresses | None = None,
     failures: FailedSignIns | None = None,
     gateway: Gateway | None = None,
