@@ -118,19 +118,31 @@ async def test_a_worker_that_cannot_listen_stops_the_start(tmp_path: Path) -> No
         blocker.close()
 
 
-async def test_a_worker_that_dies_leaves_the_rotation(tmp_path: Path) -> None:
+async def test_a_worker_that_dies_leaves_the_rotation_and_comes_back(tmp_path: Path) -> None:
     async with running(make_config(tmp_path, switchboard={"workers": 2})) as service:
         workers = service.switchboard_workers
         assert workers is not None and len(workers.addresses) == 1
-        workers.processes()[0].kill()
+        first = workers.processes()[0]
+        first.kill()
         for _ in range(100):
             if not workers.addresses:
                 break
-            await asyncio.sleep(0.05)
-        assert workers.addresses == []
+            await asyncio.sleep(0.02)
+        assert workers.addresses == []  # out of rotation: XFR SB names only this process
         pool = service.context.switchboard
         assert pool is not None
         assert {pool.next_address() for _ in range(4)} == {service.switchboard.address}
+        for _ in range(200):  # started again after RESTART_DELAY
+            if workers.addresses:
+                break
+            await asyncio.sleep(0.05)
+        (address,) = workers.addresses
+        assert workers.processes()[0].pid != first.pid
+        sb = await Wire.connect(address.host, address.port)
+        await sb.send("USR 1 alice@example.com not-a-cookie")
+        await sb.expect("911 1")
+        await sb.expect_closed()
+        assert {pool.next_address() for _ in range(4)} == {service.switchboard.address, address}
 
 
 @pytest.mark.parametrize("workers", [0, -1, 65, "2", True])

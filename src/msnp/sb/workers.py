@@ -10,7 +10,7 @@ What a worker needs that only the main process has, it asks for over a socket pa
 object a line: the ticket store (so a cookie issued on XFR SB or CAL is redeemed wherever the
 client connects), RNG through the invitee's notification session, and who an invitee is.
 A worker whose link to the main process ends shuts down; a worker that dies is taken out of
-the rotation.
+the rotation and started again after a pause (longer each time it dies young).
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 30.0  # seconds for a worker to bind its port and say so
 STATS_INTERVAL = 2.0  # seconds between a worker's counts (for /metrics)
+RESTART_DELAY = 1.0  # seconds before a worker that ended is started again ...
+RESTART_DELAY_MAX = 60.0  # ... doubling, up to this, while it keeps ending within a minute
+STABLE_AFTER = 60.0
 STOP_TIMEOUT = 10.0  # seconds for a worker to close its sessions and exit
 MAX_LINE = 1 << 20  # bytes in one link message (a ticket, a ring: far less)
 _LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # a wildcard, from here
@@ -230,6 +233,8 @@ class _Worker:
     address: HostPort | None = None  # advertised
     port: int = 0  # bound
     counts: SwitchboardCounts = field(default_factory=lambda: SwitchboardCounts(0, 0))
+    started: float = 0.0  # loop time it said it was ready
+    delay: float = RESTART_DELAY / 2  # the wait before it was (re)started
     task: asyncio.Task[None] | None = None
 
     @property
@@ -251,6 +256,7 @@ class SwitchboardWorkers:
         }
         self._workers: list[_Worker] = []
         self._requests: set[asyncio.Task[None]] = set()
+        self._restarts: set[asyncio.Task[None]] = set()
         self._closing = False
 
     @property
@@ -315,6 +321,7 @@ class SwitchboardWorkers:
             raise WorkerError(f"switchboard worker {worker.index}: {reason}")
         worker.address = HostPort.parse(str(message["ready"]))
         worker.port = int(message["port"])
+        worker.started = asyncio.get_running_loop().time()
         worker.task = asyncio.create_task(self._answer(worker))
         log.info("switchboard worker %d (pid %s) listening, advertised as %s",
                  worker.index, worker.process.pid, worker.address)
@@ -335,8 +342,28 @@ class SwitchboardWorkers:
         if self._closing:
             return  # the link was closed from here: close() waits for the exit
         await asyncio.to_thread(worker.process.join, 1.0)
-        log.error("switchboard worker %d ended (exit code %s); its address is out of rotation",
-                  worker.index, worker.process.exitcode)
+        quick = asyncio.get_running_loop().time() - worker.started < STABLE_AFTER
+        delay = min(worker.delay * 2, RESTART_DELAY_MAX) if quick else RESTART_DELAY
+        log.error("switchboard worker %d ended (exit code %s; its conversations are lost); "
+                  "out of rotation, starting it again in %.0f s",
+                  worker.index, worker.process.exitcode, delay)
+        task = asyncio.create_task(self._restart(worker, delay))
+        self._restarts.add(task)
+        task.add_done_callback(self._restarts.discard)
+
+    async def _restart(self, old: _Worker, delay: float) -> None:
+        while not self._closing:
+            await asyncio.sleep(delay)
+            try:
+                new = await self._spawn(old.index)
+                new.delay = delay
+                self._workers[self._workers.index(old)] = new
+                await self._await_ready(new)
+                return
+            except (WorkerError, OSError) as exc:
+                old = new
+                delay = min(delay * 2, RESTART_DELAY_MAX)
+                log.error("%s; trying again in %.0f s", exc, delay)
 
     async def _handle(self, worker: _Worker, request: dict[str, Any]) -> None:
         request_id = request.get("id")
@@ -356,6 +383,10 @@ class SwitchboardWorkers:
         """Stop every worker: each closes its sessions (as a single switchboard does) and
         exits once its link ends."""
         self._closing = True
+        for task in list(self._restarts):
+            task.cancel()
+        if self._restarts:
+            await asyncio.gather(*self._restarts, return_exceptions=True)
         for worker in self._workers:
             worker.writer.close()
         for worker in self._workers:
