@@ -327,6 +327,16 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
     if listen.port and listen.port + workers - 1 > 65535:
         raise ConfigError(f"switchboard.workers: ports {listen.port} to "
                           f"{listen.port + workers - 1} do not all exist")
+    others = {"dispatch.listen": config.dispatch.listen,
+              "notification.listen": config.notification.listen,
+              "http.listen": config.http.listen, "https.listen": config.https.listen}
+    for index in range(1, workers) if listen.port else ():
+        for key, other in others.items():
+            if other.port == listen.port + index:
+                raise ConfigError(
+                    f"switchboard.workers: worker {index} would listen on port "
+                    f"{other.port}, which is {key}'s; move switchboard.listen"
+                )
     bus = config.bus.url
     if bus is not None and not bus.startswith(("redis://", "local")):
         raise ConfigError(f"bus.url: expected a redis:// URL, got {bus!r}")

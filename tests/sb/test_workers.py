@@ -184,3 +184,12 @@ async def test_metrics_count_the_workers_sessions(tmp_path: Path) -> None:
         finally:
             await sb.close()
             await wire.close()
+
+
+def test_worker_ports_must_not_be_another_listeners() -> None:
+    """The defaults put the notification server on 1865, right after the switchboard."""
+    with pytest.raises(ConfigError, match=r"worker 1 would listen on port 1865, which is "
+                       r"notification\.listen's"):
+        config_from_dict({"switchboard": {"workers": 2}})
+    config = config_from_dict({"switchboard": {"listen": "127.0.0.1:1870", "workers": 4}})
+    assert config.switchboard.workers == 4
