@@ -96,6 +96,8 @@ async def test_user_passwd_signs_out_the_old_password(
     async with running(load_config(path)) as service:
         await service.accounts.create("alice@example.com", "alice-pw", "Alice")
         alice = await login_raw(service, "alice@example.com", "alice-pw", status="NLN")
+        # A ticket somebody got with the old password and has not used yet.
+        pending = await service.context.passport.issue("alice@example.com")
         monkeypatch.setattr(sys, "stdin", io.StringIO("new-pw\n"))
         code = await _cli("user", "passwd", "Alice@example.com", "--config", str(path))
         assert code == 0
@@ -105,3 +107,4 @@ async def test_user_passwd_signs_out_the_old_password(
         await alice.expect("OUT OTH")
         await alice.expect_closed()
         assert await service.accounts.authenticate("alice@example.com", "new-pw") is not None
+        assert not await service.context.passport.redeem(pending, "alice@example.com")

@@ -179,7 +179,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         failures = FailedSignIns.from_config(config.passport)
         router.include(build_http_app(config, accounts, passport, failures))
         # POST /admin/notify for `msnp notify`; writes <data_dir>/admin.token (0600).
-        install_admin(router, config, presence)
+        install_admin(router, config, presence, passport)
         gateway: Gateway | None = None
         if config.gateway.enabled:  # POST /gateway/gateway.dll: NS and SB over HTTP polling
             make_sb: Callable[[Sink], Controller] = switchboard.controller
@@ -193,7 +193,7 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
             install_gateway(router, gateway)
             closers.append(gateway.close)
         install_pages(router, config, accounts, presence, pool, addresses, failures,
-                      gateway)
+                      gateway, passport)
         for server in servers:
             closers.append(server.close)
             await server.start()

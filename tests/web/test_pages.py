@@ -15,6 +15,7 @@ from msnp.app import RunningService
 from msnp.ns.misc import URL_SERVICES
 from msnp.web.forms import SignupLimiter
 from service_helpers import https_get, login_raw, make_config, passport_login, running
+from wire_helpers import Wire
 
 from .rawhttp import RawResponse, exchange
 
@@ -192,6 +193,31 @@ async def test_password_change_signs_out_the_old_password(service: RunningServic
     again = await post(service, "/account/password", {
         "email": BOB, "password": "new-pw", "new_password": "pw3", "new_password2": "pw3"})
     assert again.status == 200 and "Messenger was signed out" not in text(again)
+
+
+async def test_password_change_voids_a_ticket_got_with_the_old_password(
+    service: RunningService,
+) -> None:
+    """Somebody who got as far as a login ticket with the old password cannot use it."""
+    wire = await Wire.connect("127.0.0.1", service.ports["notification"])
+    try:
+        await wire.send("VER 1 MSNP9")
+        await wire.expect("VER 1 MSNP9")
+        await wire.send(f"USR 2 TWN I {BOB}")
+        challenge = (await wire.expect("USR 2 TWN S {challenge}"))["challenge"]
+        from_pp = await passport_login(service, BOB, BOB_PASSWORD, challenge)
+        changed = await post(service, "/account/password", {
+            "email": BOB, "password": BOB_PASSWORD,
+            "new_password": "new-pw", "new_password2": "new-pw",
+        })
+        assert changed.status == 200, changed.body
+        await wire.send(f"USR 3 TWN S {from_pp}")
+        await wire.expect("911 3")
+        await wire.expect_closed()
+    finally:
+        await wire.close()
+    fresh = await login_raw(service, BOB, "new-pw")  # a ticket got afterwards works
+    await fresh.close()
 
 
 async def test_password_change_refusals(service: RunningService) -> None:

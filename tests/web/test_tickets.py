@@ -183,7 +183,7 @@ class RecordingStore:
 
 async def test_issue_format_and_entropy() -> None:
     store = RecordingStore()
-    tickets = PassportTickets(store, lifetime=300)
+    tickets = PassportTickets(store, lifetime=300, clock=lambda: 1234.5)
     issued = [await tickets.issue("Alice@Example.com") for _ in range(50)]
     assert len(set(issued)) == 50
     for from_pp in issued:
@@ -194,7 +194,8 @@ async def test_issue_format_and_entropy() -> None:
         for forbidden in ",' &\r\n":
             assert forbidden not in ticket and forbidden not in profile
     kind, token, data, ttl = store.puts[0]
-    assert (kind, data, ttl) == ("passport", {"email": "alice@example.com"}, 300)
+    assert (kind, data, ttl) == (
+        "passport", {"email": "alice@example.com", "issued": "1234.5"}, 300)
     # The store keeps a digest, never the ticket itself.
     ticket = FROM_PP.match(issued[0]).group(1)  # type: ignore[union-attr]
     assert ticket not in token
@@ -208,6 +209,24 @@ async def test_redeem_single_use_bound_and_case_insensitive() -> None:
     other = await tickets.issue("alice@example.com")
     assert not await tickets.redeem(other, "bob@example.com")
     assert not await tickets.redeem(other, "alice@example.com")  # consumed by the wrong try
+
+
+async def test_a_password_change_voids_the_tickets_issued_before_it() -> None:
+    clock = FakeClock()
+    tickets = PassportTickets(MemoryTicketStore(clock=clock), lifetime=300, clock=clock)
+    old = await tickets.issue("alice@example.com")
+    other = await tickets.issue("bob@example.com")
+    clock.now += 1
+    tickets.void_issued("Alice@Example.com")
+    assert not await tickets.redeem(old, "alice@example.com")
+    assert await tickets.redeem(other, "bob@example.com")  # someone else's stay good
+    clock.now += 1
+    new = await tickets.issue("alice@example.com")
+    assert await tickets.redeem(new, "alice@example.com")
+    # Once no ticket from before the change can be alive, the record of it goes.
+    clock.now += 400
+    tickets.void_issued("carol@example.com")
+    assert "alice@example.com" not in tickets._voided
 
 
 async def test_redeem_expired() -> None:

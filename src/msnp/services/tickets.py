@@ -146,9 +146,14 @@ def ticket_from_pp(from_pp: str) -> str | None:
 class PassportTickets:
     """Login tickets bound to an account: issued by login2.srf, redeemed by `USR TWN S`."""
 
-    def __init__(self, store: TicketStore, lifetime: float) -> None:
+    def __init__(self, store: TicketStore, lifetime: float,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._lifetime = lifetime
+        self._clock = clock  # wall time: tickets may be redeemed on another node
+        # Account -> when its password changed: tickets issued until then are void. Entries
+        # older than a ticket's lifetime void nothing more and are dropped.
+        self._voided: dict[str, float] = {}
 
     @property
     def lifetime(self) -> float:
@@ -159,9 +164,19 @@ class PassportTickets:
         ticket = _new_token()
         profile = _new_token()
         await self._store.put(
-            PASSPORT_KIND, _digest(ticket), {"email": email.strip().lower()}, self._lifetime
+            PASSPORT_KIND, _digest(ticket),
+            {"email": email.strip().lower(), "issued": repr(self._clock())}, self._lifetime,
         )
         return f"t={ticket}&p={profile}"
+
+    def void_issued(self, email: str) -> None:
+        """The password of `email` changed: tickets issued for it until now are refused, so
+        a sign-in with the old password that got as far as a ticket goes no further. (Kept
+        in this process: a node that did not change the password does not know.)"""
+        now = self._clock()
+        for key in [k for k, when in self._voided.items() if when < now - self._lifetime]:
+            del self._voided[key]
+        self._voided[email.strip().lower()] = now
 
     async def redeem(self, from_pp: str, email: str) -> bool:
         """Whether `from_pp` holds a live ticket issued for `email` (case-insensitive).
@@ -175,4 +190,13 @@ class PassportTickets:
         bound = data.get("email", "").encode("utf-8")
         if not bound:
             return False
-        return hmac.compare_digest(bound, email.strip().lower().encode("utf-8"))
+        if not hmac.compare_digest(bound, email.strip().lower().encode("utf-8")):
+            return False
+        voided = self._voided.get(email.strip().lower())
+        if voided is None:
+            return True
+        try:
+            issued = float(data.get("issued", "0"))
+        except ValueError:
+            return False
+        return issued > voided

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from msnp.config import Config
 from msnp.services.presence import OnlineUser, PresenceService
+from msnp.services.tickets import PassportTickets
 from msnp.web.messages import Request, Response
 from msnp.web.router import Router
 from msnp.wire.names import is_valid_email, normalize_email
@@ -201,10 +202,12 @@ def _optional_text(data: dict[str, Any], key: str) -> str | None:
 
 
 class AdminEndpoints:
-    def __init__(self, token: str, sender: AlertSender, presence: PresenceService) -> None:
+    def __init__(self, token: str, sender: AlertSender, presence: PresenceService,
+                 passport: PassportTickets | None = None) -> None:
         self._token = token.encode("ascii")
         self._sender = sender
         self._presence = presence
+        self._passport = passport
 
     def mount(self, router: Router) -> None:
         router.add("POST", NOTIFY_PATH, self.notify)
@@ -213,13 +216,15 @@ class AdminEndpoints:
 
     async def sign_out(self, request: Request) -> Response:
         """`{"email": ...}` from `msnp user passwd`: whoever is signed in with the old
-        password is signed out (OUT OTH)."""
+        password is signed out (OUT OTH), and login tickets issued until now are void."""
         data = self._json_request(request)
         if isinstance(data, Response):
             return data
         email = data.get("email")
         if not isinstance(email, str) or not is_valid_email(email.strip()):
             return _json(400, {"error": "email must be an e-mail address"})
+        if self._passport is not None:
+            self._passport.void_issued(email)
         user = self._presence.get(normalize_email(email))
         if user is not None:
             user.session.kick(SIGNED_OUT_REASON)
@@ -307,11 +312,12 @@ class AdminEndpoints:
 
 
 def install_admin(
-    router: Router, config: Config, presence: PresenceService
+    router: Router, config: Config, presence: PresenceService,
+    passport: PassportTickets | None = None,
 ) -> AdminEndpoints:
     """Write a fresh admin token and mount the admin routes on `router` (the HTTP app).
     Called once by the service wiring at start."""
     token = write_admin_token(config)
-    endpoints = AdminEndpoints(token, AlertSender(config, presence), presence)
+    endpoints = AdminEndpoints(token, AlertSender(config, presence), presence, passport)
     endpoints.mount(router)
     return endpoints

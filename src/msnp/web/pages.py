@@ -20,6 +20,7 @@ from msnp.services.accounts import AccountError, AccountService, NoSuchAccount
 from msnp.services.models import Account
 from msnp.services.presence import PresenceService
 from msnp.services.throttle import FailedSignIns, TooManyFailures
+from msnp.services.tickets import PassportTickets
 from msnp.web import markup
 from msnp.web.admin import SIGNED_OUT_REASON
 from msnp.web.forms import FormError, SignupLimiter, parse_form
@@ -97,8 +98,10 @@ class WebPages:
         limiter: SignupLimiter | None = None,
         failures: FailedSignIns | None = None,
         gateway: Gateway | None = None,
+        passport: PassportTickets | None = None,
     ) -> None:
         self._gateway = gateway
+        self._passport = passport
         self._config = config
         self._accounts = accounts
         self._presence = presence
@@ -323,7 +326,10 @@ class WebPages:
         except AccountError as exc:
             return self._password_page(400, email, markup.sentence(str(exc)))
         log.info("password of %s changed from the web", normalize_email(account.email))
-        # Whoever is signed in with the old password (perhaps the reason for the change).
+        # Whoever is signed in with the old password (perhaps the reason for the change),
+        # or has got as far as a login ticket with it.
+        if self._passport is not None:
+            self._passport.void_issued(account.email)
         signed_out = self._sign_out(account.email)
         done = "Your password has been changed."
         if signed_out:
@@ -422,9 +428,10 @@ def install_pages(
     addresses: Addresses | None = None,
     failures: FailedSignIns | None = None,
     gateway: Gateway | None = None,
+    passport: PassportTickets | None = None,
 ) -> WebPages:
     """Mount the web pages on `router` (the HTTP app). Called once by the service wiring."""
     pages = WebPages(config, accounts, presence, switchboard, addresses, failures=failures,
-                     gateway=gateway)
+                     gateway=gateway, passport=passport)
     pages.mount(router)
     return pages
