@@ -95,6 +95,18 @@ class SwitchboardConfig:
     # Switchboard processes: this one and `workers - 1` more, on the listen port + 1, + 2...
     workers: int = 1
 
+    def for_worker(self, index: int) -> SwitchboardConfig:
+        """The settings of worker `index` (1, 2, ...): it listens on the listen port + index
+        (port 0 stays 0), and is advertised on `advertise`'s port + index when that is set
+        (else the public host or listen host with its bound port)."""
+        listen, advertise = self.listen, self.advertise
+        return replace(
+            self,
+            listen=HostPort(listen.host, listen.port + index if listen.port else 0),
+            advertise=None if advertise is None
+            else HostPort(advertise.host, advertise.port + index),
+        )
+
 
 MAX_SWITCHBOARD_WORKERS = 64
 
@@ -331,11 +343,12 @@ def config_from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Conf
               "notification.listen": config.notification.listen,
               "http.listen": config.http.listen, "https.listen": config.https.listen}
     for index in range(1, workers) if listen.port else ():
+        port = config.switchboard.for_worker(index).listen.port
         for key, other in others.items():
-            if other.port == listen.port + index:
+            if other.port == port:
                 raise ConfigError(
                     f"switchboard.workers: worker {index} would listen on port "
-                    f"{other.port}, which is {key}'s; move switchboard.listen"
+                    f"{port}, which is {key}'s; move switchboard.listen"
                 )
     bus = config.bus.url
     if bus is not None and not bus.startswith(("redis://", "local")):

@@ -50,19 +50,6 @@ class WorkerError(Exception):
     """A worker could not start (its port in use, say), or the link failed."""
 
 
-def worker_listen(config: Config, index: int) -> HostPort:
-    """Where worker `index` listens: the switchboard port + index, or port 0 for port 0."""
-    listen = config.switchboard.listen
-    return HostPort(listen.host, listen.port + index if listen.port else 0)
-
-
-def worker_advertise(config: Config, index: int) -> HostPort | None:
-    """What worker `index` is advertised as when `switchboard.advertise` is set (its port +
-    index); None: the public host (or listen host) with the bound port."""
-    advertise = config.switchboard.advertise
-    return None if advertise is None else HostPort(advertise.host, advertise.port + index)
-
-
 # ---- the link: one JSON object a line ------------------------------------------------------
 
 
@@ -183,8 +170,7 @@ def worker_main(config: Config, index: int, sock: socket.socket, log_level: int)
 async def _serve_worker(config: Config, index: int, sock: socket.socket) -> None:
     reader, writer = await asyncio.open_unix_connection(sock=sock, limit=MAX_LINE)
     link = MainLink(reader, writer)
-    switchboard = replace(config.switchboard, listen=worker_listen(config, index),
-                          advertise=worker_advertise(config, index))
+    switchboard = config.switchboard.for_worker(index)
     notification = LinkedNotification(link)
     server = SwitchboardServer(replace(config, switchboard=switchboard), LinkedTickets(link),
                                notification, notification, node=index)
@@ -272,7 +258,7 @@ class SwitchboardWorkers:
         index = int(session_id) % self._config.switchboard.workers
         for worker in self._workers:
             if worker.index == index and worker.running:
-                host = worker_listen(self._config, index).host
+                host = self._config.switchboard.for_worker(index).listen.host
                 return _LOOPBACK.get(host, host), worker.port
         return None
 
