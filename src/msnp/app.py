@@ -137,7 +137,6 @@ async def start_service(config: Config, *, demo: bool = False) -> RunningService
         addresses = Addresses(
             dispatch=config.dispatch.listen,
             notification=config.notification.listen,
-            switchboard=switchboard.address,
         )
         context = NSContext(
             config=config,

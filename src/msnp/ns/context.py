@@ -84,7 +84,6 @@ class Addresses:
 
     dispatch: HostPort
     notification: HostPort
-    switchboard: HostPort
 
 
 @dataclass
