@@ -201,6 +201,24 @@ def _optional_text(data: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def sign_out(presence: PresenceService, email: str) -> bool:
+    """Sign `email` out of Messenger (OUT OTH); whether it was signed in."""
+    user = presence.get(normalize_email(email))
+    if user is not None:
+        user.session.kick(SIGNED_OUT_REASON)
+    return user is not None
+
+
+def end_old_password_sign_ins(presence: PresenceService, passport: PassportTickets | None,
+                              email: str) -> bool:
+    """After a password change: void the login tickets issued until now and sign out whoever
+    is signed in (with the old password, perhaps the reason for the change). Whether someone
+    was signed in."""
+    if passport is not None:
+        passport.void_issued(email)
+    return sign_out(presence, email)
+
+
 class AdminEndpoints:
     def __init__(self, token: str, sender: AlertSender, presence: PresenceService,
                  passport: PassportTickets | None = None) -> None:
@@ -223,12 +241,8 @@ class AdminEndpoints:
         email = data.get("email")
         if not isinstance(email, str) or not is_valid_email(email.strip()):
             return _json(400, {"error": "email must be an e-mail address"})
-        if self._passport is not None:
-            self._passport.void_issued(email)
-        user = self._presence.get(normalize_email(email))
-        if user is not None:
-            user.session.kick(SIGNED_OUT_REASON)
-        return _json(200, {"signed_out": user is not None})
+        signed_out = end_old_password_sign_ins(self._presence, self._passport, email)
+        return _json(200, {"signed_out": signed_out})
 
     async def account_deleted(self, request: Request) -> Response:
         """`{"email": ..., "versions": {owner: new list version, ...}}` from `msnp user del`

@@ -22,7 +22,7 @@ from msnp.services.presence import PresenceService
 from msnp.services.throttle import FailedSignIns, TooManyFailures
 from msnp.services.tickets import PassportTickets
 from msnp.web import markup
-from msnp.web.admin import SIGNED_OUT_REASON
+from msnp.web.admin import SIGNED_OUT_REASON, end_old_password_sign_ins, sign_out
 from msnp.web.forms import FormError, SignupLimiter, parse_form
 from msnp.web.gateway import Gateway
 from msnp.web.markup import page
@@ -326,11 +326,7 @@ class WebPages:
         except AccountError as exc:
             return self._password_page(400, email, markup.sentence(str(exc)))
         log.info("password of %s changed from the web", normalize_email(account.email))
-        # Whoever is signed in with the old password (perhaps the reason for the change),
-        # or has got as far as a login ticket with it.
-        if self._passport is not None:
-            self._passport.void_issued(account.email)
-        signed_out = self._sign_out(account.email)
+        signed_out = end_old_password_sign_ins(self._presence, self._passport, account.email)
         done = "Your password has been changed."
         if signed_out:
             done += " Messenger was signed out: sign in again with the new password."
@@ -355,13 +351,6 @@ class WebPages:
     async def delete_form(self, request: Request) -> Response:
         return self._delete_page(200, "", None)
 
-    def _sign_out(self, email: str) -> bool:
-        """Sign `email` out of Messenger (OUT OTH); whether it was signed in."""
-        user = self._presence.get(normalize_email(email))
-        if user is not None:
-            user.session.kick(SIGNED_OUT_REASON)
-        return user is not None
-
     async def delete(self, request: Request) -> Response:
         try:
             form = parse_form(request)
@@ -378,7 +367,7 @@ class WebPages:
         if account is None:
             return self._delete_page(401, email, WRONG_CREDENTIALS)
         key = normalize_email(account.email)
-        self._sign_out(key)
+        sign_out(self._presence, key)
         try:
             versions = await self._accounts.delete(key)
         except NoSuchAccount:  # deleted meanwhile
