@@ -93,13 +93,15 @@ _RAW_ACKS = {ack.encode(): ack for ack in ("U", "N", "A", "S", "D")}
 _new_tuple = tuple.__new__
 # What `take_msgs` accepts: a trid of at most 10 digits (as `_is_trid` says) and numbers
 # without leading zeros, so the trid and length it forwards are written as iter_feed's are.
-_RAW_MSG = re.compile(rb"MSG (0|[1-9][0-9]{0,9}) ([UNASD]) (0|[1-9][0-9]{0,8})\r\n")
+_TRID = rb"(?:0|[1-9][0-9]{0,9})"
+_LENGTH = rb"(?:0|[1-9][0-9]{0,8})"
+_RAW_MSG = re.compile(rb"MSG (%s) ([UNASD]) (%s)\r\n" % (_TRID, _LENGTH))
 
 
 # The header of a plain message, found by `re.split` anywhere in a read (see `take_run`):
 # one group for `trid ack`, one for the length with its CRLF, so that the split parts join
 # back into the relayed form. D is left out: each data message is checked on its own.
-_RUN_HEADER = re.compile(rb"MSG ((?:0|[1-9][0-9]{0,9}) [UNAS]) (0\r\n|[1-9][0-9]{0,8}\r\n)")
+_RUN_HEADER = re.compile(rb"MSG (%s [UNAS]) (%s\r\n)" % (_TRID, _LENGTH))
 # `length\r\n` for every length a client MSG may have, and back: the sizes of the parts are
 # checked against the lengths sent as text, with no int() per message (a length not in the
 # table sends the read down the general path).
@@ -263,7 +265,7 @@ class Parser:
             return None
         held = b""
         if last_size < last:  # the last message is not all here: keep it for later
-            held = work[len(work) - last_size - len(parts[-2]) - len(parts[-3]) - 5 :]
+            held = b"MSG " + parts[-3] + b" " + parts[-2] + parts[-1]
             del parts[-3:]
         elif last_size > last:  # something else follows: iter_feed parses it
             held = parts[-1][last:]
