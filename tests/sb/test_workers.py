@@ -160,7 +160,7 @@ async def test_metrics_count_the_workers_sessions(tmp_path: Path) -> None:
     async with running(make_config(tmp_path, switchboard={"workers": 2})) as service:
         await service.accounts.create(ALICE, "alice-pw", "Alice")
         pool = service.context.switchboard
-        assert isinstance(pool, SwitchboardPool) and pool.processes == 2
+        assert isinstance(pool, SwitchboardPool) and pool.process_count == 2
         wire = await login_raw(service, ALICE, "alice-pw", status="NLN")
         await wire.send("XFR 10 SB")
         xfr = await wire.expect("XFR 10 SB {address} CKI {cookie}")

@@ -410,7 +410,8 @@ class SwitchboardPool:
                                  local.connections + others.connections)
 
     @property
-    def processes(self) -> int:
+    def process_count(self) -> int:
+        """This process and the workers running now."""
         return 1 + (len(self._workers.addresses) if self._workers is not None else 0)
 
     def next_address(self) -> HostPort:

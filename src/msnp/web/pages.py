@@ -391,7 +391,7 @@ class WebPages:
             ("msnp_switchboard_connections", "Open switchboard connections.",
              switchboards.connections),
             ("msnp_switchboard_processes", "Switchboard processes running (switchboard.workers).",
-             self._switchboard.processes),
+             self._switchboard.process_count),
             ("msnp_accounts", "Accounts in the database.", await self._accounts.count()),
         )
         if self._gateway is not None:
