@@ -115,6 +115,14 @@ class RelayProtocol(asyncio.Protocol):
             self.peer.transport.close()
 
 
+async def open_relay() -> tuple[asyncio.Server, int]:
+    """A baseline relay listening on an ephemeral port, and that port."""
+    waiting: dict[bytes, RelayProtocol] = {}
+    relay = await asyncio.get_running_loop().create_server(
+        lambda: RelayProtocol(waiting), "127.0.0.1", 0)
+    return relay, relay.sockets[0].getsockname()[1]
+
+
 def server_main(control: Connection, workers: int) -> None:
     loop_name = install_uvloop()
 
@@ -136,9 +144,7 @@ def server_main(control: Connection, workers: int) -> None:
         sb_workers = SwitchboardWorkers(config, tickets, ringer, directory)
         await sb_workers.start()
         pool = SwitchboardPool(sb, sb_workers)
-        waiting: dict[bytes, RelayProtocol] = {}
-        relay = await loop.create_server(lambda: RelayProtocol(waiting), "127.0.0.1", 0)
-        relay_port = relay.sockets[0].getsockname()[1]
+        relay, relay_port = await open_relay()
         stopped = asyncio.Event()
 
         def answer() -> None:
@@ -184,10 +190,8 @@ def relay_main(control: Connection) -> None:
     install_uvloop()
 
     async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        waiting: dict[bytes, RelayProtocol] = {}
-        relay = await loop.create_server(lambda: RelayProtocol(waiting), "127.0.0.1", 0)
-        control.send(relay.sockets[0].getsockname()[1])
+        relay, port = await open_relay()
+        control.send(port)
         await asyncio.to_thread(control.recv)  # anything: stop
         relay.close()
 
